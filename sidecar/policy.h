@@ -1,0 +1,117 @@
+/*
+ * policy.h — the rules engine: load TOML rule files into plain structs and
+ * decide an action against them.
+ *
+ * Loading (il_policy_load) is strict: every problem in every file is
+ * collected as "FILE:LINE:COL: message" and the load fails as a whole —
+ * never a silently partial rule set. A file writable by group or other, or
+ * owned by another non-root user, is refused unless the caller sets
+ * `allow_insecure_perms` (INTERLOCK_INSECURE_RULES=1 in the environment sets
+ * it for tests).
+ *
+ * Deciding (il_policy_decide) is one pure function: no I/O, no allocation
+ * after load, no global state. Every matching rule is collected; the
+ * strictest decision wins (deny > approve > allow), ties broken by the
+ * highest risk; when nothing matches, [defaults].decision applies.
+ * A timeout never resolves to allow: that is enforced by the sidecar, and
+ * policies cannot express otherwise.
+ */
+#ifndef INTERLOCK_POLICY_H
+#define INTERLOCK_POLICY_H
+
+#include "action.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { IL_ALLOW = 0, IL_APPROVE = 1, IL_DENY = 2 } il_decision;
+
+typedef enum {
+	IL_RISK_NONE = 0, IL_RISK_LOW, IL_RISK_MEDIUM, IL_RISK_HIGH, IL_RISK_CRITICAL
+} il_risk;
+
+typedef struct {
+	int64_t after_ms;      /* escalate after this long pending */
+	char *to;              /* approver group */
+} il_escalation;
+
+/* The parts of a rule the rest of the sidecar reads; the matcher's
+ * compiled patterns live behind `priv`. */
+typedef struct il_rule {
+	char *id;
+	char *description;
+	il_kind kind;
+	il_decision decision;
+	il_risk risk;
+	int64_t timeout_ms;            /* 0: use [defaults].timeout */
+	char **approvers;              /* groups/names; napprovers entries */
+	size_t napprovers;
+	unsigned approvals;            /* distinct reviewers needed (>= 1) */
+	il_escalation *escalate;
+	size_t nescalate;
+	bool break_glass;              /* may a break-glass window override it */
+	const char *file;              /* where it was defined */
+	int line;
+	void *priv;
+} il_rule;
+
+#define IL_MAX_MATCHES 64
+
+/* Which field of a rule matched, for `rules explain`. */
+typedef struct {
+	const il_rule *rule;
+	char why[160];                 /* e.g. "program 'rm' ~ \"rm\"; args any \"-rf\" ~ \"-r*\"" */
+} il_rule_match;
+
+typedef struct {
+	il_decision decision;
+	il_risk risk;
+	const il_rule *primary;        /* the rule that decided; NULL: defaults */
+	il_rule_match matched[IL_MAX_MATCHES];
+	size_t nmatched;               /* every matching rule (capped; see truncated) */
+	bool truncated;
+	int64_t timeout_ms;            /* effective timeout for approve */
+	unsigned approvals;            /* effective distinct reviewers needed */
+	bool break_glass_ok;           /* every matching deny/approve rule allows break-glass */
+} il_verdict;
+
+typedef struct {
+	const char *home;              /* ${HOME}; NULL: from the environment */
+	const char *workspace;         /* ${WORKSPACE}; NULL: the current directory */
+	bool allow_insecure_perms;
+} il_policy_opts;
+
+typedef struct il_policy il_policy;
+
+/* Errors collected by a load: each "FILE:LINE:COL: message". */
+typedef struct {
+	char **msgs;
+	size_t len, cap;
+} il_errors;
+
+void il_errors_free(il_errors *e);
+
+/* Load and validate rule files. NULL on any error (all of them in *errs). */
+il_policy *il_policy_load(const char *const *files, size_t nfiles,
+                          const il_policy_opts *opts, il_errors *errs);
+void il_policy_free(il_policy *p);
+
+/* Decide `a`. Pure; safe to call from many threads at once. */
+void il_policy_decide(const il_policy *p, const il_action *a, il_verdict *out);
+
+/* Hex SHA-256 over the loaded files' bytes (in load order), 64 chars + NUL. */
+const char *il_policy_version(const il_policy *p);
+
+/* [defaults] */
+il_decision il_policy_default_decision(const il_policy *p);
+int64_t il_policy_default_timeout_ms(const il_policy *p);
+
+size_t il_policy_rule_count(const il_policy *p);
+const il_rule *il_policy_rule(const il_policy *p, size_t i);
+const il_rule *il_policy_find_rule(const il_policy *p, const char *id);
+
+const char *il_decision_name(il_decision d);   /* "allow" "approve" "deny" */
+const char *il_risk_name(il_risk r);           /* "none" "low" ... */
+
+#endif
