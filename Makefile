@@ -55,7 +55,9 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 CORE_LIB  := $(BUILD)/lib/libinterlock-core.a
 SHIM_LIB  := $(BUILD)/lib/libinterlock.so
-BINS      := $(BUILD)/bin/interlock $(BUILD)/bin/toml-decoder
+APPROVER_SRC := $(sort $(wildcard examples/approval-service/*.c))
+APPROVER_OBJ := $(APPROVER_SRC:%.c=$(BUILD)/obj/%.o)
+BINS      := $(BUILD)/bin/interlock $(BUILD)/bin/toml-decoder $(if $(APPROVER_SRC),$(BUILD)/bin/interlock-approver)
 
 .PHONY: all check asan ubsan fuzz bench demo install clean deps deps-auto tests
 all: $(BINS) $(SHIM_LIB)
@@ -84,6 +86,12 @@ $(BUILD)/bin/interlock: $(BUILD)/obj/sidecar/main.o $(CORE_LIB)
 $(BUILD)/bin/toml-decoder: $(BUILD)/obj/sidecar/toml_decoder.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_CORE)
+
+# The reference approval service (examples/approval-service/): its own main,
+# our TOML parser and verdict signing from the core library.
+$(BUILD)/bin/interlock-approver: $(APPROVER_OBJ) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ -lmicrohttpd $(LDLIBS_CORE)
 
 $(SHIM_LIB): $(SHIM_OBJ)
 	@mkdir -p $(dir $@)
@@ -145,6 +153,7 @@ demo: deps-auto all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/interlock $(DESTDIR)$(PREFIX)/share/interlock/rules/examples
 	install -m 0755 $(BUILD)/bin/interlock $(DESTDIR)$(PREFIX)/bin/interlock
+	if [ -x $(BUILD)/bin/interlock-approver ]; then install -m 0755 $(BUILD)/bin/interlock-approver $(DESTDIR)$(PREFIX)/bin/interlock-approver; fi
 	install -m 0644 $(SHIM_LIB) $(DESTDIR)$(PREFIX)/lib/interlock/libinterlock.so
 	install -m 0644 rules/default.toml $(DESTDIR)$(PREFIX)/share/interlock/rules/default.toml
 	install -m 0644 rules/examples/*.toml $(DESTDIR)$(PREFIX)/share/interlock/rules/examples/
