@@ -57,6 +57,8 @@ typedef struct il_rule {
 } il_rule;
 
 #define IL_MAX_MATCHES 64
+#define IL_MAX_VERDICT_APPROVERS 16
+#define IL_MAX_VERDICT_ESCALATE 16
 
 /* Which field of a rule matched, for `rules explain`. */
 typedef struct {
@@ -74,6 +76,13 @@ typedef struct {
 	int64_t timeout_ms;            /* effective timeout for approve */
 	unsigned approvals;            /* effective distinct reviewers needed */
 	bool break_glass_ok;           /* every matching deny/approve rule allows break-glass */
+	/* approve verdicts: the union of the matching approve rules' approvers
+	 * (or [defaults].approvers), and all their escalation steps sorted by
+	 * `after_ms`; strings borrowed from the policy */
+	const char *approvers[IL_MAX_VERDICT_APPROVERS];
+	size_t napprovers;
+	il_escalation escalate[IL_MAX_VERDICT_ESCALATE];
+	size_t nescalate;
 } il_verdict;
 
 typedef struct {
@@ -85,17 +94,26 @@ typedef struct {
 typedef struct il_policy il_policy;
 
 /* Errors collected by a load: each "FILE:LINE:COL: message". */
+#define IL_ERRORS_PRINTF __attribute__((format(printf, 2, 3)))
+
 typedef struct {
 	char **msgs;
 	size_t len, cap;
 } il_errors;
 
 void il_errors_free(il_errors *e);
+/* Append one formatted message (never fails: drops it on out-of-memory). */
+IL_ERRORS_PRINTF void il_errors_addf(il_errors *e, const char *fmt, ...);
 
 /* Load and validate rule files. NULL on any error (all of them in *errs). */
 il_policy *il_policy_load(const char *const *files, size_t nfiles,
                           const il_policy_opts *opts, il_errors *errs);
 void il_policy_free(il_policy *p);
+
+/* Load one rule document from memory (no permission check; `name` is used
+ * in messages and il_rule.file). For fuzzing, tests and embedded sets. */
+il_policy *il_policy_load_buffer(const char *name, const char *buf, size_t len,
+                                 const il_policy_opts *opts, il_errors *errs);
 
 /* Decide `a`. Pure; safe to call from many threads at once. */
 void il_policy_decide(const il_policy *p, const il_action *a, il_verdict *out);
