@@ -1,0 +1,123 @@
+/*
+ * rundir.c — the per-user runtime directory (see rundir.h).
+ */
+#include "rundir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int il_random_hex(char *buf, size_t nbytes)
+{
+	unsigned char raw[64];
+	if (nbytes > sizeof raw)
+		return -1;
+	size_t got = 0;
+	while (got < nbytes) {
+		ssize_t r = getrandom(raw + got, nbytes - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < nbytes; i++) {
+		buf[2 * i] = hex[raw[i] >> 4];
+		buf[2 * i + 1] = hex[raw[i] & 15];
+	}
+	buf[2 * nbytes] = '\0';
+	return 0;
+}
+
+int il_rundir_base(char *buf, size_t n)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int r;
+	if (xdg && xdg[0] == '/')
+		r = snprintf(buf, n, "%s/interlock", xdg);
+	else
+		r = snprintf(buf, n, "/tmp/interlock-%u", (unsigned)getuid());
+	return (r < 0 || (size_t)r >= n) ? -1 : 0;
+}
+
+int il_rundir_check_private(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory (or a symlink); refusing to use it", dir);
+		return -1;
+	}
+	if (st.st_uid != getuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by you (uid %u); refusing to use it",
+		         dir, (unsigned)st.st_uid, (unsigned)getuid());
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "%s: accessible by group or others (mode %04o); refusing to use it",
+		         dir, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+int il_rundir_ensure_base(char *buf, size_t n, char *err, size_t errlen)
+{
+	if (il_rundir_base(buf, n) < 0) {
+		snprintf(err, errlen, "runtime directory path too long");
+		return -1;
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", buf, strerror(errno));
+		return -1;
+	}
+	return il_rundir_check_private(buf, err, errlen);
+}
+
+int il_rundir_new_session_id(char *buf, size_t n)
+{
+	if (n < 19)
+		return -1;
+	buf[0] = 's';
+	buf[1] = '-';
+	return il_random_hex(buf + 2, 8);
+}
+
+int il_rundir_make_session(const char *session, char *dir, size_t n, char *err, size_t errlen)
+{
+	char base[4096];
+	if (il_rundir_ensure_base(base, sizeof base, err, errlen) < 0)
+		return -1;
+	int r = snprintf(dir, n, "%s/%s", base, session);
+	/* sun_path holds 108 bytes; leave room for "/agent.sock". */
+	if (r < 0 || (size_t)r >= n || (size_t)r + 12 > 107) {
+		snprintf(err, errlen, "runtime directory %s is too long for a socket path", base);
+		return -1;
+	}
+	if (mkdir(dir, 0700) < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void il_rundir_remove_session(const char *dir)
+{
+	char p[4200];
+	snprintf(p, sizeof p, "%s/%s", dir, IL_RUNDIR_AGENT_SOCK);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/%s", dir, IL_RUNDIR_CTL_SOCK);
+	unlink(p);
+	rmdir(dir);
+}
