@@ -86,6 +86,12 @@ int il_audit_verify(const char *path, FILE *out);
  * Text or (json) one JSON object. 0 ok, 1 unreadable file. */
 int il_audit_stats(const char *path, FILE *out, bool json);
 
+/* Read the next line of an audit file into *buf (grown as needed, bounded by
+ * IL_AUDIT_MAX_LINE): 1 with *len bytes (NUL-terminated, '\n' stripped) and
+ * *nl telling whether a newline ended it; 0 at end of file; -1 on a read
+ * error, an over-long line or OOM. */
+int il_audit_next_line(FILE *f, char **buf, size_t *cap, size_t *len, bool *nl);
+
 /* Test hook: replace the handle's file descriptor (e.g. with /dev/full) to
  * exercise the failure path. Takes ownership of fd. Not for production. */
 void il_audit_test_set_fd(il_audit *a, int fd);
