@@ -16,7 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #define IL_BG_SECRET_BYTES 32
 #define IL_BG_SECRET_HEX (IL_BG_SECRET_BYTES * 2)
@@ -56,18 +55,23 @@ typedef struct {
 bool il_bg_window_covers(const il_bg_window *w, const il_verdict *v, int64_t now_mono_ms);
 
 /* Sidecar side of {"op":"break_glass",...}: validate the request (reason
- * 1..511 bytes, for_ms in 1..max_ms, rules: array of ids, secret: hex),
- * check the secret against v, and fill *out (fresh id, clocks from now,
- * copies of the rule ids; opened_by = `who`). The caller must already have
- * refused requests from inside the agent's process tree (see
- * il_bg_pid_in_tree). 0 ok, -1 with a client-presentable message in err.
+ * 1..511 bytes, for_ms in 1..max_ms, optional rules: array of at most 64 rule
+ * ids, secret: 64 hex digits), check the secret against v, and fill *out
+ * (fresh id, wall and monotonic clocks from now, copies of the rule ids;
+ * opened_by = `who`, e.g. "uid 1000 pid 4242"). The caller must already have
+ * refused requests from inside the agent's process tree (proctree.h,
+ * il_proc_in_trees). 0 ok, -1 with a client-presentable message in err.
  * Release with il_bg_window_clear. */
 int il_bg_window_open(il_bg_window *out, const il_bg_verifier *v, const cJSON *req,
                       int64_t max_ms, const char *who, char *err, size_t errlen);
 void il_bg_window_clear(il_bg_window *w);
 
-/* Is pid `pid` equal to, or a descendant of, `root`? Walks /proc/PID/stat
- * parent links. Fails closed: an unreadable link answers true. */
-bool il_bg_pid_in_tree(pid_t pid, pid_t root);
+/* Check a window's rule filter against the loaded policy: every named rule
+ * must exist and have break_glass = true. 0 ok, -1 with err naming the rule. */
+int il_bg_window_check_rules(const il_bg_window *w, const il_policy *p, char *err, size_t errlen);
+
+/* The window as a JSON object for responses and audit detail:
+ * {"override_id","reason","opened_wall_ms","expires_wall_ms","rules":[..],"opened_by"}. */
+cJSON *il_bg_window_json(const il_bg_window *w);
 
 #endif
