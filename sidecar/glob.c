@@ -236,6 +236,7 @@ int il_glob_compile(il_glob *g, const char *pat, unsigned flags, char *err, size
 	g->ntoks = n;
 	compute_hints(g);
 	g->source = strdup(pat);
+	g->has_slash = strchr(pat, '/') != NULL;
 	if (!g->prefix || !g->suffix || !g->source) {
 		il_glob_free(g);
 		snprintf(err, errlen, "out of memory");

@@ -51,6 +51,7 @@ typedef struct il_glob {
 	size_t suffix_len;
 	size_t min_len;            /* shortest subject that can match */
 	char *source;              /* the pattern as written (for messages) */
+	bool has_slash;            /* the pattern contains '/' (path, not basename) */
 } il_glob;
 
 /* Compile `pat`. Returns 0, or -1 with a message in err ("unterminated
