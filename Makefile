@@ -95,7 +95,7 @@ $(BUILD)/bin/interlock-approver: $(APPROVER_OBJ) $(CORE_LIB)
 
 $(SHIM_LIB): $(SHIM_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -fPIC -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -o $@ $^ -ldl -lpthread
+	$(CC) -shared -fPIC -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -Wl,--version-script=interceptor/shim.map -o $@ $^ -ldl -lpthread
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
