@@ -3,10 +3,10 @@
  *
  * Shape of the parser: the whole document is checked to be UTF-8 first, then
  * a hand-written recursive-descent parser walks it once. Recursion happens
- * only for arrays and inline tables, and every node created anywhere (also
- * the tables that [headers] and dotted keys create) carries a depth that is
- * refused beyond TOML_MAX_DEPTH, so every walk over the finished tree,
- * including toml_free(), is bounded too.
+ * only for arrays and inline tables. The depth of every node created
+ * anywhere (the root is 0; tables made by [headers] and dotted keys count
+ * too) is checked against TOML_MAX_DEPTH, so the recursion and every later
+ * walk over the finished tree, including toml_free(), are bounded.
  *
  * Errors: every parsing function returns 0 or -1; the first error recorded
  * wins. A node is attached to the tree as soon as it is complete (or, for
@@ -23,8 +23,6 @@
 #include "toml_internal.h"
 
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +43,7 @@ typedef struct {
 	size_t off;
 } key_part;
 
+/* A whole key as written: its parts in order. */
 typedef struct {
 	key_part *parts;
 	int n, cap;
