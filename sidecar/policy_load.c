@@ -411,8 +411,8 @@ static void load_escalate(il_loader *c, const toml_value *v, il_rule *r)
 			il_ld_err(c, to, "'to': empty name");
 		if (!after || !tos)
 			continue;
-		if (r->timeout_ms > 0 && ms >= r->timeout_ms)
-			il_ld_err(c, after, "escalation after \"%s\" never happens: the rule's timeout is shorter",
+		if (r->timeout_ms > 0 && ms > r->timeout_ms)
+			il_ld_err(c, after, "escalation after \"%s\" never happens: the rule's timeout is shorter (a timeout denies)",
 			          after->u.s.ptr);
 		r->escalate[r->nescalate].after_ms = ms;
 		r->escalate[r->nescalate].to = xstrdup(tos);
@@ -484,7 +484,6 @@ static void load_rule(il_loader *c, const toml_value *t, const file_defaults *fd
 		if (have_decision && !approve && (v = toml_get(t, approve_only[i])))
 			il_ld_err(c, v, "'%s' applies only to decision = \"approve\"", approve_only[i]);
 	if (approve) {
-		r.timeout_ms = fd->timeout_ms;
 		if ((v = toml_get(t, "timeout")))
 			get_duration(c, v, "timeout", &r.timeout_ms);
 		if ((v = toml_get(t, "approvers")))
@@ -505,6 +504,8 @@ static void load_rule(il_loader *c, const toml_value *t, const file_defaults *fd
 		}
 		if ((v = toml_get(t, "escalate")))
 			load_escalate(c, v, &r);
+		if (r.timeout_ms == 0)
+			r.timeout_ms = fd->timeout_ms;   /* this file's [defaults].timeout */
 	}
 	r.break_glass = approve;   /* default: approve rules yes, deny rules no */
 	if ((v = toml_get(t, "break_glass"))) {

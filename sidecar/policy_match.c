@@ -689,7 +689,7 @@ static bool match_cwd(const il_match *m, actx *x, bool strict)
 	if (m->cwd_not.n) {
 		if (!cond_list(x, &m->cwd_not, "cwd_not", cwd, strict, true))
 			return false;
-		add_why(x, "cwd_not", cwd, NULL);
+		add_why(x, "cwd (outside cwd_not)", cwd, NULL);
 	}
 	return true;
 }
