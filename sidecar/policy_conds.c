@@ -50,10 +50,17 @@ static void read_regex(il_loader *c, const toml_value *rule, const char *key, il
 		il_ld_err(c, v, "'%s': a regular expression must have 1 to %d characters", key, MAX_REGEX_LEN);
 		return;
 	}
-	char *pat = il_ld_expand(c, v, key, src, IL_EXPAND_REGEX);
+	/* "(?i)" in front: case-insensitive (the only flag we accept) */
+	int flags = REG_EXTENDED | REG_NOSUB;
+	const char *body = src;
+	if (strncmp(src, "(?i)", 4) == 0) {
+		flags |= REG_ICASE;
+		body = src + 4;
+	}
+	char *pat = il_ld_expand(c, v, key, body, IL_EXPAND_REGEX);
 	if (!pat)
 		return;
-	int rc = regcomp(&out->re, pat, REG_EXTENDED | REG_NOSUB);
+	int rc = regcomp(&out->re, pat, flags);
 	if (rc != 0) {
 		char msg[160];
 		regerror(rc, &out->re, msg, sizeof(msg));
