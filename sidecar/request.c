@@ -63,10 +63,11 @@ il_request *il_request_new(il_sidecar *sc, il_conn *c, il_wire_message *msg,
 	r->summary = summary;
 	r->recv_mono = il_now_mono_ms();
 
-	int64_t timeout = 0;
-	if (v->primary && v->primary->timeout_ms > 0)
-		timeout = v->primary->timeout_ms;
-	else if (sc->o.default_timeout_ms > 0)
+	/* --timeout / serve `timeout` replaces the rules' timeouts (the rules
+	 * engine folds [defaults].timeout into each rule, so "only where the
+	 * rule has none" cannot be told apart). A timeout only ever denies. */
+	int64_t timeout;
+	if (sc->o.default_timeout_ms > 0)
 		timeout = sc->o.default_timeout_ms;
 	else if (v->timeout_ms > 0)
 		timeout = v->timeout_ms;
