@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,12 +45,19 @@ int il_gate_exec(const char *hook, int dirfd, const char *path, int empty_ok,
 		return IL_GATE_PASS;
 	char cwdbuf[IL_CWD_MAX];
 	char prog[IL_ABS_MAX];
+	struct stat st;
 	const char *cwd = il_getcwd(cwdbuf, sizeof cwdbuf);
 	int rc;
 	if (path == NULL) {
 		errno = EFAULT;
 		rc = IL_GATE_FAIL;
 	} else if (il_resolve_at(dirfd, path, empty_ok, cwd, prog, sizeof prog) < 0) {
+		rc = IL_GATE_FAIL;
+	} else if (fstatat(dirfd, path, &st, empty_ok && path[0] == '\0' ? AT_EMPTY_PATH : 0) < 0) {
+		/* Nothing to run: fail as execve would, without asking and
+		 * without calling it (so nothing can appear in between).
+		 * Callers that try every $PATH entry (Python, libuv) then
+		 * ask only about programs that exist. */
 		rc = IL_GATE_FAIL;
 	} else {
 		il_req r = {

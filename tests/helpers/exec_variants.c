@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			execveat(fd, "", sargv, environ, AT_EMPTY_PATH);
 	} else if (strcmp(mode, "vfork") == 0) {
-		int err = 0;
+		volatile int err = 0;
 		pid_t pid = vfork();
 		if (pid == 0) {
 			execve("/bin/sh", sargv, environ);
