@@ -84,7 +84,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-static bool utf8_valid(const char *s, size_t n)
+bool il_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
@@ -450,7 +450,7 @@ static bool reviewer_ok(const char *s)
 	if (!s)
 		return false;
 	size_t n = strnlen(s, IL_VERDICT_MAX_STR + 1);
-	if (n == 0 || n > IL_VERDICT_MAX_STR || !utf8_valid(s, n))
+	if (n == 0 || n > IL_VERDICT_MAX_STR || !il_utf8_valid(s, n))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -495,7 +495,7 @@ static int msg_check(const il_verdict_msg *m, char *err, size_t errlen)
 			}
 	}
 	if (!m->reason || strnlen(m->reason, IL_VERDICT_MAX_STR + 1) > IL_VERDICT_MAX_STR ||
-	    !utf8_valid(m->reason, strlen(m->reason))) {
+	    !il_utf8_valid(m->reason, strlen(m->reason))) {
 		set_err(err, errlen, "field 'reason': must be at most %d bytes of UTF-8", IL_VERDICT_MAX_STR);
 		return -1;
 	}

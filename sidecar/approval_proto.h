@@ -156,4 +156,7 @@ int il_verdict_accept(const char *body, size_t len, const char *expected_request
 
 const char *il_verdict_decision_name(il_verdict_decision d);   /* "approve" / "deny" */
 
+/* Is s[0..n) valid, shortest-form UTF-8 without surrogates? */
+bool il_utf8_valid(const char *s, size_t n);
+
 #endif
