@@ -348,6 +348,39 @@ static void test_window_open(void)
 	cJSON_Delete(req);
 }
 
+/* A window's rule filter is checked against the loaded policy. */
+static void test_window_check_rules(void)
+{
+	static const char rules[] =
+		"version = 1\n"
+		"[defaults]\ndecision = \"allow\"\n"
+		"[[rule]]\nid = \"rm\"\nkind = \"exec\"\nprogram = [\"rm\"]\ndecision = \"approve\"\n"
+		"[[rule]]\nid = \"etc\"\nkind = \"delete\"\npath = [\"/etc/**\"]\ndecision = \"deny\"\n"
+		"break_glass = false\n";
+	il_errors errs = { 0 };
+	il_policy_opts opts = { .home = "/root", .workspace = "/tmp", .allow_insecure_perms = true };
+	il_policy *p = il_policy_load_buffer("bg.toml", rules, sizeof rules - 1, &opts, &errs);
+	for (size_t i = 0; i < errs.len; i++)
+		fprintf(stderr, "\n%s\n", errs.msgs[i]);
+	il_errors_free(&errs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	char *ok_ids[] = { "rm" }, *bad_ids[] = { "rm", "etc" }, *unknown[] = { "nope" };
+	il_bg_window w = { .rules = ok_ids, .nrules = 1 };
+	char err[256] = "";
+	CU_ASSERT_EQUAL(il_bg_window_check_rules(&w, p, err, sizeof err), 0);
+	w.rules = bad_ids;
+	w.nrules = 2;
+	CU_ASSERT_EQUAL(il_bg_window_check_rules(&w, p, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'etc' has break_glass = false"));
+	w.rules = unknown;
+	w.nrules = 1;
+	CU_ASSERT_EQUAL(il_bg_window_check_rules(&w, p, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no rule 'nope'"));
+	w.nrules = 0;
+	CU_ASSERT_EQUAL(il_bg_window_check_rules(&w, p, err, sizeof err), 0);
+	il_policy_free(p);
+}
+
 static CU_TestInfo bg_tests[] = {
 	{ "keygen creates key and verifier", test_keygen_files },
 	{ "verifier accepts only the secret", test_verifier_check },
@@ -355,6 +388,7 @@ static CU_TestInfo bg_tests[] = {
 	{ "key file permissions", test_read_key_perms },
 	{ "window covers", test_window_covers },
 	{ "window open validates the request", test_window_open },
+	{ "window rules checked against the policy", test_window_check_rules },
 	CU_TEST_INFO_NULL,
 };
 
