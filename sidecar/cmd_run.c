@@ -124,6 +124,9 @@ IL_NORETURN static void exec_agent(char **cmd, const char *shim, const char *soc
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
+	signal(SIGTTIN, SIG_DFL);
+	signal(SIGTTOU, SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	execvp(cmd[0], cmd);
 	int e = errno;
@@ -316,6 +319,8 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	signal(SIGPIPE, SIG_IGN);
+	/* A full audit file must fail the append (and deny), not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGTTIN, SIG_IGN);
 	signal(SIGTTOU, SIG_IGN);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)

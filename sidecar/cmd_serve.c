@@ -251,6 +251,7 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 
 	il_daemon d;
 	il_daemon_cfg dc = {
