@@ -7,7 +7,8 @@
  * they take, which rules time out or deny, and what gets gated most.
  *
  * Definitions (also in docs/audit.md):
- *  - a *decision* is a record with event "decision";
+ *  - a *decision* is a record with event "decision", or a "break_glass_use"
+ *    event that carries a decision (the action a window let through);
  *  - *sent for approval*: decided_by is "reviewer" or "timeout", or the
  *    policy's decision was "approve" and neither dry-run nor break-glass
  *    decided it; *approved*: sent for approval and the decision is "allow";
@@ -265,6 +266,9 @@ static void count_record(stats *s, const cJSON *rec)
 		return;
 	}
 	table_add(&s->event, ev, 0);
+	/* an action let through by a break-glass window is a decision too */
+	if (streq(ev, "break_glass_use") && jstr(rec, "decision"))
+		count_decision(s, rec);
 	if (streq(ev, "break_glass_open"))
 		s->bg_open++;
 	else if (streq(ev, "break_glass_close"))

@@ -563,6 +563,12 @@ static void test_stats(void)
 	                            .reason = "incident", .latency_ms = -1 };
 	CU_ASSERT_EQUAL(il_audit_append(a, &open_ev, err, sizeof err), 0);
 	add_decision(a, &rm, &rule_rm, "allow", "break-glass", 1);
+	il_verdict v_rm;
+	verdict_for(&v_rm, &rule_rm);
+	il_audit_record use_ev = { .event = "break_glass_use", .action = &rm, .verdict = &v_rm,
+	                           .decision = "allow", .decided_by = "break-glass",
+	                           .override_id = "bg-1", .latency_ms = 2 };
+	CU_ASSERT_EQUAL(il_audit_append(a, &use_ev, err, sizeof err), 0);
 	il_audit_record close_ev = { .event = "break_glass_close", .override_id = "bg-1",
 	                             .latency_ms = -1 };
 	CU_ASSERT_EQUAL(il_audit_append(a, &close_ev, err, sizeof err), 0);
@@ -576,8 +582,8 @@ static void test_stats(void)
 	cJSON *j = cJSON_Parse(buf);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 #define NUM(o, k) cJSON_GetObjectItem(o, k)->valuedouble
-	CU_ASSERT_EQUAL(NUM(j, "records"), 14);
-	CU_ASSERT_EQUAL(NUM(j, "decisions"), 12);
+	CU_ASSERT_EQUAL(NUM(j, "records"), 15);
+	CU_ASSERT_EQUAL(NUM(j, "decisions"), 13);
 	CU_ASSERT_EQUAL(NUM(j, "sent_for_approval"), 6);
 	CU_ASSERT_EQUAL(NUM(j, "approved"), 3);
 	CU_ASSERT_DOUBLE_EQUAL(NUM(j, "approval_rate"), 0.5, 1e-9);
@@ -601,12 +607,13 @@ static void test_stats(void)
 	CU_ASSERT_EQUAL(NUM(cJSON_GetArrayItem(hosts, 0), "count"), 4);
 	cJSON *progs = cJSON_GetObjectItem(j, "top_programs");
 	CU_ASSERT_EQUAL(cJSON_GetArraySize(progs), 1);   /* ls was never gated */
-	CU_ASSERT_EQUAL(NUM(cJSON_GetArrayItem(progs, 0), "count"), 3);
+	CU_ASSERT_EQUAL(NUM(cJSON_GetArrayItem(progs, 0), "count"), 4);
 	CU_ASSERT_EQUAL(NUM(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "top_paths"), 0), "count"), 2);
 	cJSON *bg = cJSON_GetObjectItem(j, "break_glass");
 	CU_ASSERT_EQUAL(NUM(bg, "windows_opened"), 1);
 	CU_ASSERT_EQUAL(NUM(bg, "windows_closed"), 1);
-	CU_ASSERT_EQUAL(NUM(bg, "decisions_overridden"), 1);
+	CU_ASSERT_EQUAL(NUM(bg, "decisions_overridden"), 2);
+	CU_ASSERT_EQUAL(NUM(bg, "use_events"), 1);
 #undef NUM
 	cJSON_Delete(j);
 	free(buf);
