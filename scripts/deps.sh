@@ -16,6 +16,7 @@ PKGS=(
   clang libclang-rt-14-dev
   python3 nodejs npm curl wget gnutls-bin openssl
   procps psmisc util-linux coreutils findutils
+  chromium chromium-driver
 )
 
 missing=()
