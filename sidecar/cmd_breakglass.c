@@ -154,8 +154,9 @@ static int open_on(const char *ctl, const cJSON *req, const char *label)
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(resp, "error");
 	int rc = 1;
 	if (!cJSON_IsTrue(ok)) {
-		fprintf(stderr, "interlock: break-glass: %s: refused: %s\n", label,
-		        cJSON_IsString(e) ? e->valuestring : "no reason given");
+		const char *why = cJSON_IsString(e) ? e->valuestring : "no reason given";
+		fprintf(stderr, "interlock: break-glass: %s: %s%s\n", label,
+		        strncmp(why, "refused", 7) == 0 ? "" : "refused: ", why);
 	} else {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(resp, "override_id");
 		if (!cJSON_IsString(id))
