@@ -54,8 +54,8 @@ static int il_gate_delete(const il_del_call *c)
 		return IL_GATE_FAIL;
 	}
 	pid_t tid = (pid_t)syscall(SYS_gettid);
-	if (!il_guard_enter(tid))
-		return IL_GATE_PASS;
+	il_guard guard;
+	int depth = il_guard_enter(tid, &guard);
 	int rc;
 	struct stat st;
 	int have_st = fstatat(c->dirfd, c->path, &st, AT_SYMLINK_NOFOLLOW) == 0;
@@ -65,7 +65,7 @@ static int il_gate_delete(const il_del_call *c)
 		 * source and target are the same file (rename is then a no-op) */
 		if (!have_st || (fstatat(c->from_dirfd, c->from, &sst, AT_SYMLINK_NOFOLLOW) == 0 &&
 				 sst.st_dev == st.st_dev && sst.st_ino == st.st_ino)) {
-			il_guard_leave();
+			il_guard_leave(&guard);
 			return IL_GATE_PASS;
 		}
 	}
@@ -89,12 +89,12 @@ static int il_gate_delete(const il_del_call *c)
 			.cwd = cwd,
 			.tid = tid,
 		};
-		rc = il_ask(&r);
+		rc = il_ask_guarded(&r, depth);
 		if (!rc)
 			errno = EACCES;
 	}
 	int e = errno;
-	il_guard_leave();
+	il_guard_leave(&guard);
 	errno = e;
 	return rc;
 }

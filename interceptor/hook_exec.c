@@ -41,8 +41,8 @@ int il_gate_exec(const char *hook, int dirfd, const char *path, int empty_ok,
 	if (!il_cfg.active)
 		return IL_GATE_PASS;
 	pid_t tid = (pid_t)syscall(SYS_gettid);
-	if (!il_guard_enter(tid))
-		return IL_GATE_PASS;
+	il_guard guard;
+	int depth = il_guard_enter(tid, &guard);
 	char cwdbuf[IL_CWD_MAX];
 	char prog[IL_ABS_MAX];
 	struct stat st;
@@ -69,12 +69,12 @@ int il_gate_exec(const char *hook, int dirfd, const char *path, int empty_ok,
 			.cwd = cwd,
 			.tid = tid,
 		};
-		rc = il_ask(&r);
+		rc = il_ask_guarded(&r, depth);
 		if (!rc)
 			errno = EACCES;
 	}
 	int e = errno;
-	il_guard_leave();
+	il_guard_leave(&guard);
 	errno = e;
 	return rc;
 }

@@ -181,8 +181,8 @@ static int il_gate_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	    (type != SOCK_STREAM && type != SOCK_DGRAM))
 		return IL_GATE_PASS;
 	pid_t tid = (pid_t)syscall(SYS_gettid);
-	if (!il_guard_enter(tid))
-		return IL_GATE_PASS;
+	il_guard guard;
+	int depth = il_guard_enter(tid, &guard);
 	char addr[INET6_ADDRSTRLEN];
 	char host[IL_HOST_NAME_MAX];
 	char cwdbuf[IL_CWD_MAX];
@@ -198,11 +198,11 @@ static int il_gate_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		.cwd = il_getcwd(cwdbuf, sizeof cwdbuf),
 		.tid = tid,
 	};
-	int rc = il_ask(&r);
+	int rc = il_ask_guarded(&r, depth);
 	if (!rc)
 		errno = ECONNREFUSED;
 	int e = errno;
-	il_guard_leave();
+	il_guard_leave(&guard);
 	errno = e;
 	return rc;
 }

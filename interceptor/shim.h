@@ -108,13 +108,22 @@ extern il_real_table il_real;
  * after the first call; safe in a vfork child once the constructor ran. */
 void il_init(void);
 
-/* Per-thread recursion guard. il_guard_enter() returns 0 when this thread
- * is already inside the shim (the caller must then pass through), else
- * marks it and returns 1; il_guard_leave() clears the mark. The mark holds
- * the thread id, so a vfork child killed while marked cannot leave its
- * parent (which shares the TLS block) believing it is inside the shim. */
-int il_guard_enter(pid_t tid);
-void il_guard_leave(void);
+/* Per-thread recursion guard. The shim itself never calls a hooked
+ * function, so re-entry means a signal handler (or another preload
+ * library's hook) ran a gated call while this thread was inside the shim.
+ * One level of nesting is gated normally (il_ask is reentrant: stack only,
+ * its own connection); anything deeper is runaway recursion and is denied.
+ * il_guard_enter() saves the previous state in *g and returns the new
+ * depth; il_guard_leave() restores it. The mark holds the thread id, so a
+ * vfork child killed while marked cannot leave its parent (which shares
+ * the TLS block) believing it is inside the shim. */
+#define IL_GUARD_MAX_DEPTH 2
+typedef struct {
+	pid_t tid;
+	int depth;
+} il_guard;
+int il_guard_enter(pid_t tid, il_guard *g);
+void il_guard_leave(const il_guard *g);
 
 /* One action to submit. Strings are NUL-terminated and borrowed. */
 typedef struct {
@@ -140,12 +149,15 @@ typedef struct {
  * on stderr. Never allocates; leaves errno unspecified. */
 int il_ask(const il_req *r);
 
+/* il_ask() unless the guard depth is too deep (then deny with a line). */
+int il_ask_guarded(const il_req *r, int depth);
+
 /* Print "interlock: denied <action> (<why>)" on stderr (one write). */
 void il_deny_line(const il_req *r, const char *why, const char *detail);
 
 /* Outcomes of the gate functions besides 1 (allow) and 0 (deny, errno
  * already EACCES/ECONNREFUSED and the stderr line printed). */
-#define IL_GATE_PASS (-1)  /* shim inactive or re-entered: call the real function untouched */
+#define IL_GATE_PASS (-1)  /* shim inactive (or nothing to decide): call the real function untouched */
 #define IL_GATE_FAIL (-2)  /* fail the call with errno as the real one would (EBADF, ENOENT...) */
 
 /* Gate executing `path` (resolved against dirfd, AT_FDCWD = cwd; an empty

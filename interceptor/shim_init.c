@@ -23,6 +23,7 @@ il_real_table il_real;
 static pthread_once_t il_once = PTHREAD_ONCE_INIT;
 
 static __thread pid_t il_guard_tid __attribute__((tls_model("initial-exec")));
+static __thread int il_guard_depth __attribute__((tls_model("initial-exec")));
 
 static const char *const il_env_names[IL_CENV_COUNT] = {
 	[IL_CENV_SOCKET] = IL_ENV_SOCKET,
@@ -174,15 +175,17 @@ __attribute__((constructor)) static void il_constructor(void)
 	il_init();
 }
 
-int il_guard_enter(pid_t tid)
+int il_guard_enter(pid_t tid, il_guard *g)
 {
-	if (il_guard_tid == tid)
-		return 0;
+	g->tid = il_guard_tid;
+	g->depth = il_guard_depth;
+	il_guard_depth = il_guard_tid == tid ? il_guard_depth + 1 : 1;
 	il_guard_tid = tid;
-	return 1;
+	return il_guard_depth;
 }
 
-void il_guard_leave(void)
+void il_guard_leave(const il_guard *g)
 {
-	il_guard_tid = 0;
+	il_guard_tid = g->tid;
+	il_guard_depth = g->depth;
 }

@@ -168,18 +168,18 @@ static void il_describe(il_emit *e, const il_req *r, const il_ctx *c)
 	}
 }
 
-/* Read exactly n bytes; 0 on success, -1 on EOF or error. */
-static int il_read_full(int fd, void *buf, size_t n)
+/* Read into buf until it holds at least `need` bytes (reading whatever
+ * more is available up to cap, so a whole reply usually takes one read).
+ * 0, or -1 on EOF or error. */
+static int il_fill(int fd, char *buf, size_t *have, size_t need, size_t cap)
 {
-	char *p = buf;
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
+	while (*have < need) {
+		ssize_t r = read(fd, buf + *have, cap - *have);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return -1;
-		p += r;
-		n -= (size_t)r;
+		*have += (size_t)r;
 	}
 	return 0;
 }
@@ -427,37 +427,51 @@ static int il_send_request(int fd, const il_req *r, const il_ctx *c)
  */
 static int il_await(int fd, const il_req *r)
 {
-	char buf[IL_REPLY_MAX];
+	char buf[sizeof(il_wire_hdr) + IL_REPLY_MAX];
+	size_t have = 0;
 	for (;;) {
 		il_wire_hdr h;
-		if (il_read_full(fd, &h, sizeof h) < 0) {
+		if (il_fill(fd, buf, &have, sizeof h, sizeof buf) < 0) {
 			il_deny_line(r, "sidecar connection lost", NULL);
 			return 0;
 		}
+		memcpy(&h, buf, sizeof h);
 		if (h.magic != IL_WIRE_MAGIC || h.version != IL_WIRE_VERSION) {
 			il_deny_line(r, "malformed sidecar reply", "bad frame header");
 			return 0;
 		}
-		if (h.len > sizeof buf) {
+		if (h.len > IL_REPLY_MAX) {
 			il_deny_line(r, "malformed sidecar reply", "reply too large");
 			return 0;
 		}
-		if (il_read_full(fd, buf, h.len) < 0) {
+		size_t need = sizeof h + h.len;
+		if (il_fill(fd, buf, &have, need, sizeof buf) < 0) {
 			il_deny_line(r, "sidecar connection lost", NULL);
 			return 0;
 		}
 		il_verdict v;
-		if (il_parse_reply(buf, h.len, &v) < 0) {
+		if (il_parse_reply(buf + sizeof h, h.len, &v) < 0) {
 			il_deny_line(r, "malformed sidecar reply", "bad field");
 			return 0;
 		}
-		if (h.type == IL_MSG_PENDING)
-			continue;
 		if (h.type == IL_MSG_VERDICT)
 			return il_apply_verdict(r, &v);
-		il_deny_line(r, "malformed sidecar reply", "unknown message type");
+		if (h.type != IL_MSG_PENDING) {
+			il_deny_line(r, "malformed sidecar reply", "unknown message type");
+			return 0;
+		}
+		memmove(buf, buf + need, have - need);
+		have -= need;
+	}
+}
+
+int il_ask_guarded(const il_req *r, int depth)
+{
+	if (depth > IL_GUARD_MAX_DEPTH) {
+		il_deny_line(r, "interlock shim re-entered too deeply", NULL);
 		return 0;
 	}
+	return il_ask(r);
 }
 
 int il_ask(const il_req *r)
