@@ -134,5 +134,17 @@ else
   fail "threads_unlink helper built (make tests)"
 fi
 
+# --- a delete from a signal handler while the thread waits for a verdict -----------
+if [ -x "$HELPERS/signal_nested" ]; then
+  touch "$T/outer" "$T/inner"
+  fake_start --pending-then-allow --pending-delay 1
+  under_shim "$HELPERS/signal_nested" "$T/outer" "$T/inner" >"$T/sig.out" 2>"$T/sig.err"
+  expect "signal handler during a wait: both calls allowed (EINTR absorbed)" grep -qx "outer=0 inner=0" "$T/sig.out"
+  expect "signal handler during a wait: both files gone" test ! -e "$T/outer" -a ! -e "$T/inner"
+  expect "signal handler during a wait: the nested delete was gated too" log_has kind=delete path="$T/inner"
+else
+  fail "signal_nested helper built (make tests)"
+fi
+
 fake_stop
 finish
