@@ -27,10 +27,11 @@ static const char usage_text[] =
 "Validate, test and explain interlock rule files (TOML; see docs/rules.md).\n"
 "\n"
 "Commands:\n"
-"  check FILE...     Load each FILE, then all of them together (rule ids must\n"
-"                    be unique across files). Prints one line per file:\n"
-"                      FILE: N rules, M tests, policy version HEX\n"
-"                    or every error as FILE:LINE:COL: message.\n"
+"  check FILE...     Load all FILEs as one policy, the way the sidecar would\n"
+"                    (rule ids must be unique across files). Prints one line\n"
+"                    per file:  FILE: N rules, M tests, policy version HEX\n"
+"                    (HEX: the version of the whole set, as audited), or\n"
+"                    every error as FILE:LINE:COL: message.\n"
 "  test FILE...      Load all FILEs as one policy and run every [[test]]\n"
 "                    table. Variables have fixed values so results do not\n"
 "                    depend on the machine: ${HOME}=" IL_TEST_HOME ",\n"
@@ -158,33 +159,22 @@ static int rules_check(int argc, char **argv)
 		return usage_error("%s", "check: no rule files given");
 	}
 	il_policy_opts po = { .home = o.home, .workspace = o.workspace };
-	bool ok = true;
-	for (size_t i = 0; i < o.nfiles; i++) {
-		il_errors errs = { 0 };
-		il_policy *p = il_policy_load(&o.files[i], 1, &po, &errs);
-		if (!p) {
-			print_errors(&errs);
-			ok = false;
-		} else {
-			printf("%s: %zu rules, %zu tests, policy version %s\n", o.files[i],
-			       il_policy_rule_count(p), il_policy_test_count(p), il_policy_version(p));
-		}
-		il_policy_free(p);
-		il_errors_free(&errs);
+	il_errors errs = { 0 };
+	il_policy *p = il_policy_load(o.files, o.nfiles, &po, &errs);
+	bool ok = p != NULL;
+	if (!p)
+		print_errors(&errs);
+	for (size_t i = 0; p && i < o.nfiles; i++) {
+		size_t nr = 0, nt = 0;
+		for (size_t k = 0; k < il_policy_rule_count(p); k++)
+			nr += strcmp(il_policy_rule(p, k)->file, o.files[i]) == 0;
+		for (size_t k = 0; k < il_policy_test_count(p); k++)
+			nt += strcmp(il_policy_test(p, k)->file, o.files[i]) == 0;
+		printf("%s: %zu rules, %zu tests, policy version %s\n", o.files[i], nr, nt,
+		       il_policy_version(p));
 	}
-	if (ok && o.nfiles > 1) {
-		il_errors errs = { 0 };
-		il_policy *p = il_policy_load(o.files, o.nfiles, &po, &errs);
-		if (!p) {
-			print_errors(&errs);
-			ok = false;
-		} else {
-			printf("all %zu files: %zu rules, %zu tests, policy version %s\n", o.nfiles,
-			       il_policy_rule_count(p), il_policy_test_count(p), il_policy_version(p));
-		}
-		il_policy_free(p);
-		il_errors_free(&errs);
-	}
+	il_policy_free(p);
+	il_errors_free(&errs);
 	free(o.files);
 	return ok ? 0 : 1;
 }

@@ -207,7 +207,7 @@ static void load_test_action(il_loader *c, const toml_value *act, il_owned_actio
 	a->cwd = test_str(c, act, "cwd", true, o);
 	if (!a->cwd)
 		a->cwd = c->p->workspace;
-	a->body_len = -1;
+	a->body_len = 0;   /* a test request has an empty body unless body_len says */
 	static const struct { const char *key; unsigned kinds; } applies[] = {
 		{ "argv", 1u << IL_KIND_EXEC }, { "program", 1u << IL_KIND_EXEC },
 		{ "path", 1u << IL_KIND_DELETE }, { "dir", 1u << IL_KIND_DELETE },
@@ -323,8 +323,8 @@ static void load_test_action(il_loader *c, const toml_value *act, il_owned_actio
 			}
 		}
 		if ((v = toml_get(act, "body_len"))) {
-			if (v->type != TOML_INTEGER || v->u.i < 0)
-				il_ld_err(c, v, "'body_len' must be a non-negative integer");
+			if (v->type != TOML_INTEGER || v->u.i < -1)
+				il_ld_err(c, v, "'body_len' must be an integer >= 0, or -1 for unknown");
 			else
 				a->body_len = v->u.i;
 		}
