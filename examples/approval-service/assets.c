@@ -65,7 +65,7 @@ const char asset_style_css[] =
 	"code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef0f4;padding:0 .25em;border-radius:3px;white-space:pre-wrap;word-break:break-all}\n"
 	".countdown{font-weight:600;color:#5c6577;margin:.2rem 0}.countdown.urgent{color:#c23030}\n"
 	".cols{display:grid;grid-template-columns:1fr 1fr;gap:1rem}@media(max-width:800px){.cols{grid-template-columns:1fr}}\n"
-	"dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:0}dt{color:#5c6577}dd{margin:0}\n"
+	"dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:0}dt{color:#5c6577}dd{margin:0;overflow-wrap:anywhere;min-width:0}\n"
 	"ol.list{margin:0;padding-left:1.4em}\n"
 	"table{border-collapse:collapse;width:100%;background:#fff;margin:.4rem 0}\n"
 	"th,td{border:1px solid #d8dce3;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#eef0f4}\n"

@@ -156,7 +156,9 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, http_resp *r)
 	MHD_add_response_header(m, "Content-Type", r->content_type ? r->content_type : "text/plain");
 	MHD_add_response_header(m, "Cache-Control", "no-store");
 	MHD_add_response_header(m, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(m, "Referrer-Policy", "no-referrer");
+	/* same-origin: browsers then send a real Origin on our own form posts
+	 * (no-referrer makes it "null", which origin_ok refuses). */
+	MHD_add_response_header(m, "Referrer-Policy", "same-origin");
 	if (r->html) {
 		MHD_add_response_header(m, "Content-Security-Policy",
 		                        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
