@@ -14,7 +14,9 @@
  *       GET {base}/v1/requests/{id}/verdict?wait=30
  *       200 -> il_verdict_accept(resp, len, id, key, keylen, now, cache,
  *                                &msg, err, sizeof err)
- *              0: apply msg.decision;  -1: log err, treat as NO verdict
+ *              0: apply msg.decision — but an approve naming fewer than
+ *                 verdict.approvals distinct reviewers counts as NO verdict;
+ *              -1: log err, treat as NO verdict
  *       202 -> still pending, ask again
  *       other / transport error -> back off, ask again (never approve)
  *   deadline passed -> deny, POST {base}/v1/events request_timed_out

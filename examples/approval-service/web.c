@@ -578,7 +578,7 @@ static void do_login(app *a, const http_req *q, http_resp *resp)
 	cleanup_free char *pass = form_value(q->body, q->body_len, "password");
 	const reviewer_cfg *rv = config_reviewer(&a->cfg, user);
 	/* verify against a dummy hash for unknown names, so timing says nothing */
-	static const char dummy[] = "pbkdf2-sha256$100000$00000000000000000000000000000000$"
+	static const char dummy[] = "pbkdf2-sha256$600000$00000000000000000000000000000000$"
 	                            "0000000000000000000000000000000000000000000000000000000000000000";
 	bool ok = password_verify(pass ? pass : "", rv ? rv->password_hash : dummy) && rv && pass;
 	if (!ok) {
