@@ -199,8 +199,12 @@ static void print_action(FILE *f, const il_action *a)
 			fprintf(f, "http (opaque) %s:%u", a->host ? a->host : "?", a->port);
 		break;
 	case IL_KIND_CONNECT:
-		fprintf(f, "connect %s%s%s%s:%u%s", a->host ? a->host : "", a->host && a->addr ? " " : "",
-		        a->addr ? a->addr : "", "", a->port, a->udp ? " udp" : "");
+		if (a->addr && strchr(a->addr, ':'))
+			fprintf(f, "connect %s%s[%s]:%u%s", a->host ? a->host : "", a->host ? " " : "",
+			        a->addr, a->port, a->udp ? " udp" : "");
+		else
+			fprintf(f, "connect %s%s%s:%u%s", a->host ? a->host : "", a->host && a->addr ? " " : "",
+			        a->addr ? a->addr : "", a->port, a->udp ? " udp" : "");
 		break;
 	default:
 		fprintf(f, "(no action)");
