@@ -1,0 +1,868 @@
+/*
+ * seccomp_sup.c — the seccomp user-notification supervisor
+ * (seccomp_sup.h): notifications in, actions built, decisions applied.
+ */
+#include "seccomp_sup.h"
+#include "action.h"
+#include "seccomp_args.h"
+#include "seccomp_cache.h"
+#include "seccomp_decide.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
+#endif
+
+#define DECIDED_SLOTS 128
+#define DECIDED_TTL_MS 3000
+#define RECV_BATCH 64
+
+typedef struct listener {
+	il_seccomp_sup *s;
+	int fd;
+	pid_t launcher_child;
+	struct listener *next;
+} listener;
+
+typedef enum { OP_EXEC, OP_UNLINK, OP_RENAME, OP_CONNECT } op_kind;
+
+typedef struct call {
+	il_seccomp_sup *s;
+	listener *L;
+	uint64_t id;
+	pid_t tid;
+	int nr;
+	const char *hook;
+	op_kind op;
+	il_tgt_status st;
+	il_action a;
+	uint64_t akey, dkey;
+	uint64_t args[6];
+	char cwd[IL_SC_PATH_MAX];
+	/* exec */
+	char raw[IL_SC_PATH_MAX];        /* the path argument as read */
+	char program[IL_SC_PATH_MAX];
+	char **argv;                     /* one allocation */
+	size_t argc;
+	/* delete / rename: our descriptors for the caller's directories */
+	int dfd, ffd;
+	char frel[IL_SC_PATH_MAX];       /* rename source as read */
+	char path[IL_SC_PATH_MAX];
+	char from[IL_SC_PATH_MAX];
+	int uflags;
+	unsigned rflags;
+	/* connect */
+	int sock;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char addr[64];
+	char host[256];
+	bool async_registered;
+	il_sc_ticket *ticket;
+	struct call *prev, *next;
+} call;
+
+typedef struct {
+	uint64_t dkey;
+	int64_t expires;
+	bool allow, human;
+} decided;
+
+struct il_seccomp_sup {
+	il_loop *loop;
+	il_sc_decider *decider;
+	char *session, *agent_id;
+	listener *listeners;
+	size_t nlisteners;
+	call *inflight;
+	decided recent[DECIDED_SLOTS];
+	unsigned recent_next;
+	unsigned long handled;
+};
+
+static void call_free(call *c);
+static void apply(call *c, bool allow, bool human, const char *message);
+
+/* ---- answering ---- */
+
+/* Send the answer for notification id: CONTINUE, or the syscall's result
+ * (error > 0 means -error). A gone target (ENOENT) is not an error. */
+static void respond(listener *L, uint64_t id, int error, bool cont)
+{
+	struct seccomp_notif_resp r;
+	memset(&r, 0, sizeof r);
+	r.id = id;
+	if (cont)
+		r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else
+		r.error = error ? -error : 0;
+	while (ioctl(L->fd, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != ENOENT)
+			il_warn("seccomp: answering notification: %s", strerror(errno));
+		return;
+	}
+}
+
+static bool id_valid(listener *L, uint64_t id)
+{
+	uint64_t v = id;
+	return ioctl(L->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &v) == 0;
+}
+
+/* Write the deny line on the caller's stderr (best effort, never blocks). */
+static void tell_caller(pid_t tid, const char *message)
+{
+	if (!message || !*message)
+		return;
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/fd/2", (int)tid);
+	int fd = open(p, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	size_t l = strlen(message);
+	char *line = malloc(l + 2);
+	if (line) {
+		memcpy(line, message, l);
+		line[l] = '\n';
+		if (write(fd, line, l + 1) < 0) {
+			/* nothing more to do */
+		}
+		free(line);
+	}
+	close(fd);
+}
+
+static void deny(call *c, const char *message)
+{
+	respond(c->L, c->id, c->op == OP_CONNECT ? ECONNREFUSED : EACCES, false);
+	tell_caller(c->tid, message);
+}
+
+/* ---- the decided-recently ring (signal restarts) ---- */
+
+static decided *recent_find(il_seccomp_sup *s, uint64_t dkey)
+{
+	int64_t now = il_now_mono_ms();
+	for (unsigned i = 0; i < DECIDED_SLOTS; i++)
+		if (s->recent[i].expires > now && s->recent[i].dkey == dkey)
+			return &s->recent[i];
+	return NULL;
+}
+
+static void recent_put(il_seccomp_sup *s, uint64_t dkey, bool allow, bool human)
+{
+	decided *d = &s->recent[s->recent_next++ % DECIDED_SLOTS];
+	d->dkey = dkey;
+	d->allow = allow;
+	d->human = human;
+	d->expires = il_now_mono_ms() + DECIDED_TTL_MS;
+}
+
+/* ---- performing calls on the caller's behalf ---- */
+
+typedef struct {
+	bool switched;
+	uid_t old_uid;
+	gid_t old_gid;
+} creds;
+
+/* Act with the caller's file-system identity. -1 (EACCES) when we are not
+ * root and the caller is someone else: we refuse rather than act with
+ * the wrong credentials. */
+static int creds_enter(const call *c, creds *cr)
+{
+	cr->switched = false;
+	uid_t me = geteuid();
+	if (c->st.fsuid == me && c->st.fsgid == getegid())
+		return 0;
+	if (me != 0) {
+		if (c->st.fsuid == me)
+			return 0;     /* same user, another group: the kernel checks our own groups */
+		errno = EACCES;
+		return -1;
+	}
+	cr->old_gid = (gid_t)setfsgid(c->st.fsgid);
+	cr->old_uid = (uid_t)setfsuid(c->st.fsuid);
+	cr->switched = true;
+	if ((uid_t)setfsuid((uid_t)-1) != c->st.fsuid) {
+		setfsuid(cr->old_uid);
+		setfsgid(cr->old_gid);
+		cr->switched = false;
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
+}
+
+static void creds_leave(const creds *cr)
+{
+	if (cr->switched) {
+		setfsuid(cr->old_uid);
+		setfsgid(cr->old_gid);
+	}
+}
+
+static void perform_delete(call *c)
+{
+	creds cr;
+	int rc, err = 0;
+	if (creds_enter(c, &cr) < 0) {
+		respond(c->L, c->id, EACCES, false);
+		return;
+	}
+	if (c->op == OP_RENAME)
+		rc = (int)syscall(SYS_renameat2, c->ffd, c->frel, c->dfd, c->raw, c->rflags);
+	else
+		rc = unlinkat(c->dfd, c->raw, c->uflags);
+	if (rc < 0)
+		err = errno;
+	creds_leave(&cr);
+	respond(c->L, c->id, err, false);
+}
+
+static void connect_done(il_loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)events;
+	call *c = arg;
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+		soerr = errno;
+	il_loop_del_fd(l, fd);
+	c->async_registered = false;
+	respond(c->L, c->id, soerr, false);
+	call_free(c);
+}
+
+/* Connect the duplicate of the caller's socket to the decided address.
+ * Returns true when the answer was sent (the call may be freed), false
+ * when it completes later (connect_done). */
+static bool perform_connect(call *c)
+{
+	int fl = fcntl(c->sock, F_GETFL);
+	bool blocking = fl >= 0 && !(fl & O_NONBLOCK);
+	if (blocking)
+		fcntl(c->sock, F_SETFL, fl | O_NONBLOCK);
+	int rc = connect(c->sock, (struct sockaddr *)&c->sa, c->salen);
+	int err = rc < 0 ? errno : 0;
+	if (blocking)
+		fcntl(c->sock, F_SETFL, fl);
+	if (blocking && err == EINPROGRESS &&
+	    il_loop_add_fd(c->s->loop, c->sock, EPOLLOUT, connect_done, c) == 0) {
+		c->async_registered = true;
+		return false;
+	}
+	respond(c->L, c->id, err, false);
+	return true;
+}
+
+/* ---- applying a decision ---- */
+
+static bool argv_equal(char **a, size_t na, char **b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Allowed exec: check the arguments did not change, then continue. */
+static void allow_exec(call *c, bool human)
+{
+	char msg[IL_SC_PATH_MAX + 200];
+	if (human && il_tgt_shares_memory(c->tid, &c->st)) {
+		snprintf(msg, sizeof msg, "interlock: denied exec of %s (approved, but another thread "
+		         "shares the process memory and could swap the program before it runs)",
+		         c->program);
+		deny(c, msg);
+		return;
+	}
+	char again[IL_SC_PATH_MAX];
+	char **argv2 = NULL;
+	size_t argc2 = 0;
+	bool same = il_tgt_read_str(c->tid, c->args[c->nr == SYS_execveat ? 1 : 0], again,
+	                            sizeof again) >= 0 &&
+	            strcmp(again, c->raw) == 0 &&
+	            il_tgt_read_argv(c->tid, c->args[c->nr == SYS_execveat ? 2 : 1], &argv2, &argc2) == 0 &&
+	            argv_equal(argv2, argc2, c->argv, c->argc);
+	free(argv2);
+	if (!same || !id_valid(c->L, c->id)) {
+		snprintf(msg, sizeof msg, "interlock: denied exec of %s (its arguments changed "
+		         "while it was being checked)", c->program);
+		deny(c, msg);
+		return;
+	}
+	respond(c->L, c->id, 0, true);
+}
+
+/* Apply a final decision to c and free it (unless it completes later). */
+static void apply(call *c, bool allow, bool human, const char *message)
+{
+	if (!allow) {
+		deny(c, message);
+		call_free(c);
+		return;
+	}
+	switch (c->op) {
+	case OP_EXEC:
+		allow_exec(c, human);
+		break;
+	case OP_UNLINK:
+	case OP_RENAME:
+		perform_delete(c);
+		break;
+	case OP_CONNECT:
+		if (!perform_connect(c))
+			return;
+		break;
+	}
+	call_free(c);
+}
+
+static void on_decided(void *arg, bool allow, bool human, const char *rule, const char *message)
+{
+	(void)rule;
+	call *c = arg;
+	c->ticket = NULL;
+	recent_put(c->s, c->dkey, allow, human);
+	char fallback[IL_SC_PATH_MAX + 64];
+	if (!allow && !message) {
+		snprintf(fallback, sizeof fallback, "interlock: denied %s (no verdict)", c->hook);
+		message = fallback;
+	}
+	apply(c, allow, human, message);
+}
+
+/* ---- call bookkeeping ---- */
+
+static void call_unlink(call *c)
+{
+	il_seccomp_sup *s = c->s;
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (s->inflight == c)
+		s->inflight = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void call_free(call *c)
+{
+	if (!c)
+		return;
+	call_unlink(c);
+	if (c->ticket)
+		il_sc_ticket_cancel(c->ticket);
+	if (c->async_registered)
+		il_loop_del_fd(c->s->loop, c->sock);
+	if (c->sock >= 0)
+		close(c->sock);
+	if (c->dfd >= 0)
+		close(c->dfd);
+	if (c->ffd >= 0)
+		close(c->ffd);
+	free(c->argv);
+	free(c);
+}
+
+/* ---- building actions ---- */
+
+/* Build outcomes. */
+enum { B_DECIDE = 0, B_DONE = 1, B_ASYNC = 2 };  /* B_ASYNC: answered later */
+
+/* Resolve a *at() path argument: open our handle for its directory (kept
+ * in *dfd, AT_FDCWD for absolute paths) and compute the absolute path.
+ * 0, or an errno value. */
+static int resolve_at(call *c, int dirfd, const char *raw, int *dfd, char *out, size_t n)
+{
+	char base[IL_SC_PATH_MAX];
+	if (raw[0] == '\0')
+		return ENOENT;
+	if (raw[0] == '/') {
+		*dfd = AT_FDCWD;
+		return il_path_normalize(raw, out, n) < 0 ? ENAMETOOLONG : 0;
+	}
+	*dfd = il_tgt_open_dir(c->tid, dirfd);
+	if (*dfd < 0)
+		return errno ? errno : EBADF;
+	if (il_fd_path(*dfd, base, sizeof base) < 0 || il_path_join(base, raw, out, n) < 0)
+		return ENOENT;
+	return 0;
+}
+
+static int build_exec(call *c)
+{
+	bool at = c->nr == SYS_execveat;
+	int dirfd = at ? (int)c->args[0] : AT_FDCWD;
+	int flags = at ? (int)c->args[4] : 0;
+	if (il_tgt_read_str(c->tid, c->args[at ? 1 : 0], c->raw, sizeof c->raw) < 0 ||
+	    il_tgt_read_argv(c->tid, c->args[at ? 2 : 1], &c->argv, &c->argc) < 0) {
+		respond(c->L, c->id, errno == E2BIG ? E2BIG : EFAULT, false);
+		return B_DONE;
+	}
+	int dfd = -1;
+	int e = 0;
+	if (c->raw[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+		dfd = -1;
+		char p[64];
+		snprintf(p, sizeof p, "/proc/%d/fd/%d", (int)c->tid, dirfd);
+		int f = open(p, O_PATH | O_CLOEXEC);
+		if (f < 0 || il_fd_path(f, c->program, sizeof c->program) < 0)
+			e = EBADF;
+		if (f >= 0)
+			close(f);
+	} else {
+		e = resolve_at(c, dirfd, c->raw, &dfd, c->program, sizeof c->program);
+		struct stat st;
+		if (!e && fstatat(dfd, c->raw, &st, 0) < 0)
+			e = errno;   /* nothing to run: fail as the kernel would, unasked */
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (e) {
+		respond(c->L, c->id, e, false);
+		return B_DONE;
+	}
+	c->a.kind = IL_KIND_EXEC;
+	c->a.program = c->program;
+	c->a.argv = (const char *const *)c->argv;
+	c->a.argc = c->argc;
+	return B_DECIDE;
+}
+
+/* Is this the launcher child's own exec of the agent (its image is still
+ * the launcher's, i.e. the same file as its parent's)? */
+static bool launcher_exec(const call *c)
+{
+	if (c->L->launcher_child <= 0 || c->st.tgid != c->L->launcher_child ||
+	    c->tid != c->st.tgid)
+		return false;
+	char p[64], q[64];
+	struct stat a, b;
+	snprintf(p, sizeof p, "/proc/%d/exe", (int)c->tid);
+	snprintf(q, sizeof q, "/proc/%d/exe", (int)c->st.ppid);
+	return stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static int build_delete(call *c)
+{
+	int dirfd = AT_FDCWD, fdirfd = AT_FDCWD;
+	uint64_t path_arg, from_arg = 0;
+	c->a.kind = IL_KIND_DELETE;
+	switch (c->nr) {
+#ifdef SYS_unlink
+	case SYS_unlink: c->op = OP_UNLINK; path_arg = c->args[0]; break;
+#endif
+#ifdef SYS_rmdir
+	case SYS_rmdir: c->op = OP_UNLINK; path_arg = c->args[0]; c->uflags = AT_REMOVEDIR; break;
+#endif
+	case SYS_unlinkat:
+		c->op = OP_UNLINK;
+		dirfd = (int)c->args[0];
+		path_arg = c->args[1];
+		c->uflags = (int)c->args[2];
+		if (c->uflags & ~AT_REMOVEDIR) {
+			respond(c->L, c->id, EINVAL, false);
+			return B_DONE;
+		}
+		break;
+#ifdef SYS_rename
+	case SYS_rename: c->op = OP_RENAME; from_arg = c->args[0]; path_arg = c->args[1]; break;
+#endif
+	case SYS_renameat:
+	case SYS_renameat2:
+		c->op = OP_RENAME;
+		fdirfd = (int)c->args[0];
+		from_arg = c->args[1];
+		dirfd = (int)c->args[2];
+		path_arg = c->args[3];
+		c->rflags = c->nr == SYS_renameat2 ? (unsigned)c->args[4] : 0;
+		break;
+	default:
+		respond(c->L, c->id, ENOSYS, false);
+		return B_DONE;
+	}
+	if (il_tgt_read_str(c->tid, path_arg, c->raw, sizeof c->raw) < 0 ||
+	    (c->op == OP_RENAME && il_tgt_read_str(c->tid, from_arg, c->frel, sizeof c->frel) < 0)) {
+		respond(c->L, c->id, errno == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, false);
+		return B_DONE;
+	}
+	int e = resolve_at(c, dirfd, c->raw, &c->dfd, c->path, sizeof c->path);
+	if (!e && c->op == OP_RENAME)
+		e = resolve_at(c, fdirfd, c->frel, &c->ffd, c->from, sizeof c->from);
+	if (e) {
+		respond(c->L, c->id, e, false);
+		return B_DONE;
+	}
+	struct stat st;
+	bool exists = fstatat(c->dfd, c->raw, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	c->a.path = c->path;
+	c->a.is_dir = exists && S_ISDIR(st.st_mode);
+	if (c->op == OP_UNLINK) {
+		c->a.del_op = (c->uflags & AT_REMOVEDIR) ? IL_DEL_RMDIR : IL_DEL_UNLINK;
+		return B_DECIDE;
+	}
+	c->a.del_op = IL_DEL_RENAME_OVER;
+	c->a.rename_from = c->from;
+	/* A rename that replaces nothing destroys nothing: perform it, but
+	 * refuse to replace anything that appeared meanwhile (then decide). */
+	struct stat sst;
+	bool same = exists && fstatat(c->ffd, c->frel, &sst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	            sst.st_dev == st.st_dev && sst.st_ino == st.st_ino;
+	if ((c->rflags & RENAME_EXCHANGE) || same || !exists) {
+		unsigned saved = c->rflags;
+		if (!exists && !(c->rflags & RENAME_EXCHANGE))
+			c->rflags |= RENAME_NOREPLACE;
+		creds cr;
+		if (creds_enter(c, &cr) < 0) {
+			respond(c->L, c->id, EACCES, false);
+			return B_DONE;
+		}
+		int rc = (int)syscall(SYS_renameat2, c->ffd, c->frel, c->dfd, c->raw, c->rflags);
+		int err = rc < 0 ? errno : 0;
+		creds_leave(&cr);
+		c->rflags = saved;
+		if (!(err == EEXIST && !(saved & RENAME_NOREPLACE))) {
+			respond(c->L, c->id, err, false);
+			return B_DONE;
+		}
+		/* the target appeared in between: it is a replace after all */
+		if (fstatat(c->dfd, c->raw, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			c->a.is_dir = S_ISDIR(st.st_mode);
+	}
+	return B_DECIDE;
+}
+
+static int build_connect(call *c)
+{
+	int tfd = (int)c->args[0];
+	int pidfd = (int)syscall(SYS_pidfd_open, c->st.tgid, 0);
+	if (pidfd >= 0) {
+		c->sock = (int)syscall(SYS_pidfd_getfd, pidfd, tfd, 0);
+		close(pidfd);
+	}
+	if (c->sock < 0) {
+		respond(c->L, c->id, errno == EBADF ? EBADF : EACCES, false);
+		return B_DONE;
+	}
+	int dom = 0, type = 0;
+	socklen_t l = sizeof dom;
+	if (getsockopt(c->sock, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0) {
+		respond(c->L, c->id, ENOTSOCK, false);
+		return B_DONE;
+	}
+	if (dom != AF_INET && dom != AF_INET6) {
+		/* Unix, netlink...: not gated, and the socket's family is fixed,
+		 * so a rewritten address cannot reach the network. */
+		respond(c->L, c->id, 0, true);
+		return B_DONE;
+	}
+	l = sizeof type;
+	getsockopt(c->sock, SOL_SOCKET, SO_TYPE, &type, &l);
+	uint64_t len = c->args[2];
+	if (len > sizeof c->sa) {
+		respond(c->L, c->id, EINVAL, false);
+		return B_DONE;
+	}
+	c->salen = (socklen_t)len;
+	if (il_tgt_read(c->tid, c->args[1], &c->sa, len) < 0) {
+		respond(c->L, c->id, EFAULT, false);
+		return B_DONE;
+	}
+	unsigned port = 0;
+	int fam = il_sockaddr_describe(&c->sa, len, c->addr, sizeof c->addr, &port);
+	if (fam < 0) {
+		respond(c->L, c->id, EINVAL, false);
+		return B_DONE;
+	}
+	if (fam == 0) {
+		/* AF_UNSPEC (dissolve a UDP association) and the like: no peer. */
+		return perform_connect(c) ? B_DONE : B_ASYNC;
+	}
+	c->a.kind = IL_KIND_CONNECT;
+	c->a.addr = c->addr;
+	c->a.port = port;
+	c->a.udp = type == SOCK_DGRAM;
+	return B_DECIDE;
+}
+
+static uint64_t dedupe_key(const call *c)
+{
+	uint64_t h = 1469598103934665603ull;
+	uint64_t vals[9] = { (uint64_t)c->tid, (uint64_t)c->nr, c->akey,
+	                     c->args[0], c->args[1], c->args[2], c->args[3], c->args[4], c->args[5] };
+	const unsigned char *b = (const unsigned char *)vals;
+	for (size_t i = 0; i < sizeof vals; i++) {
+		h ^= b[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static const char *hook_name(int nr)
+{
+	switch (nr) {
+	case SYS_execve: return "execve";
+	case SYS_execveat: return "execveat";
+#ifdef SYS_unlink
+	case SYS_unlink: return "unlink";
+#endif
+#ifdef SYS_rmdir
+	case SYS_rmdir: return "rmdir";
+#endif
+#ifdef SYS_rename
+	case SYS_rename: return "rename";
+#endif
+	case SYS_unlinkat: return "unlinkat";
+	case SYS_renameat: return "renameat";
+	case SYS_renameat2: return "renameat2";
+	case SYS_connect: return "connect";
+	default: return NULL;
+	}
+}
+
+/* One notification, from receipt to answer (now or later). */
+static void handle(listener *L, const struct seccomp_notif *req)
+{
+	il_seccomp_sup *s = L->s;
+	s->handled++;
+	const char *hook = hook_name(req->data.nr);
+	if (!hook) {
+		respond(L, req->id, ENOSYS, false);
+		return;
+	}
+	call *c = calloc(1, sizeof *c);
+	if (!c) {
+		respond(L, req->id, ENOMEM, false);
+		return;
+	}
+	c->s = s;
+	c->L = L;
+	c->id = req->id;
+	c->tid = (pid_t)req->pid;
+	c->nr = req->data.nr;
+	c->hook = hook;
+	c->dfd = c->ffd = c->sock = -1;
+	for (int i = 0; i < 6; i++)
+		c->args[i] = req->data.args[i];
+	if (il_tgt_read_status(c->tid, &c->st) < 0 || !id_valid(L, c->id)) {
+		respond(L, c->id, ESRCH, false);
+		call_free(c);
+		return;
+	}
+	int b;
+	if (c->nr == SYS_execve || c->nr == SYS_execveat) {
+		c->op = OP_EXEC;
+		if (launcher_exec(c)) {
+			respond(L, c->id, 0, true);
+			call_free(c);
+			return;
+		}
+		b = build_exec(c);
+	} else if (c->nr == SYS_connect) {
+		c->op = OP_CONNECT;
+		b = build_connect(c);
+	} else {
+		b = build_delete(c);
+	}
+	if (b == B_ASYNC)
+		return;
+	if (b == B_DONE) {
+		call_free(c);
+		return;
+	}
+	/* The reads above must describe the process that is still stopped. */
+	if (!id_valid(L, c->id)) {
+		call_free(c);
+		return;
+	}
+	int cwdfd = il_tgt_open_dir(c->tid, AT_FDCWD);
+	if (cwdfd >= 0) {
+		if (il_fd_path(cwdfd, c->cwd, sizeof c->cwd) == 0)
+			c->a.cwd = c->cwd;
+		close(cwdfd);
+	}
+	c->a.pid = c->st.tgid;
+	c->a.ppid = c->st.ppid;
+	c->a.uid = c->st.uid;
+	c->a.session = s->session;
+	c->a.agent_id = s->agent_id;
+	c->akey = il_shimcache_key(&c->a);
+	c->dkey = dedupe_key(c);
+
+	/* The shim already obtained a verdict for exactly this call. */
+	il_shimcache_hit hit;
+	if (il_shimcache_take(c->st.tgid, c->a.kind, c->akey, &hit) ||
+	    (c->op == OP_EXEC && il_shimcache_take(c->st.ppid, c->a.kind, c->akey, &hit))) {
+		if (hit.host[0]) {
+			snprintf(c->host, sizeof c->host, "%s", hit.host);
+			c->a.host = c->host;
+		}
+		recent_put(s, c->dkey, true, hit.gated);
+		apply(c, true, hit.gated, NULL);
+		return;
+	}
+	/* A restarted call (signal): join the question in flight... */
+	for (call *o = s->inflight; o; o = o->next)
+		if (o->dkey == c->dkey && o->L == L) {
+			o->id = c->id;
+			call_free(c);
+			return;
+		}
+	/* ...or reuse its answer. */
+	decided *d = recent_find(s, c->dkey);
+	if (d) {
+		char msg[IL_SC_PATH_MAX + 64];
+		snprintf(msg, sizeof msg, "interlock: denied %s (denied moments ago)", hook);
+		apply(c, d->allow, d->human, msg);
+		return;
+	}
+	c->ticket = il_sc_decide(s->decider, &c->a, hook, c->tid, on_decided, c);
+	if (!c->ticket) {
+		deny(c, "interlock: denied (the sidecar is unreachable)");
+		call_free(c);
+		return;
+	}
+	c->next = s->inflight;
+	if (s->inflight)
+		s->inflight->prev = c;
+	s->inflight = c;
+}
+
+/* ---- listeners ---- */
+
+static void listener_close(listener *L)
+{
+	il_seccomp_sup *s = L->s;
+	for (call *c = s->inflight, *next; c; c = next) {
+		next = c->next;
+		if (c->L == L)
+			call_free(c);
+	}
+	il_loop_del_fd(s->loop, L->fd);
+	close(L->fd);
+	for (listener **pp = &s->listeners; *pp; pp = &(*pp)->next)
+		if (*pp == L) {
+			*pp = L->next;
+			break;
+		}
+	s->nlisteners--;
+	free(L);
+}
+
+static void on_listener(il_loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l;
+	listener *L = arg;
+	for (int i = 0; i < RECV_BATCH; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		if (!(p.revents & POLLIN)) {
+			if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+				listener_close(L);   /* every target is gone */
+				return;
+			}
+			break;
+		}
+		struct seccomp_notif req;
+		memset(&req, 0, sizeof req);
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;   /* ENOENT: the caller went away */
+			il_warn("seccomp: receiving a notification: %s", strerror(errno));
+			break;
+		}
+		handle(L, &req);
+	}
+	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
+		listener_close(L);
+}
+
+il_seccomp_sup *il_seccomp_sup_new(il_loop *loop, const char *agent_sock, const char *session,
+                                   const char *agent_id, char *err, size_t n)
+{
+	il_seccomp_sup *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, n, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	s->decider = il_sc_decider_new(loop, agent_sock);
+	s->session = session ? strdup(session) : NULL;
+	s->agent_id = agent_id ? strdup(agent_id) : NULL;
+	if (!s->decider || (session && !s->session) || (agent_id && !s->agent_id)) {
+		snprintf(err, n, "out of memory");
+		il_seccomp_sup_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void il_seccomp_sup_free(il_seccomp_sup *s)
+{
+	if (!s)
+		return;
+	while (s->listeners)
+		listener_close(s->listeners);
+	while (s->inflight)
+		call_free(s->inflight);
+	il_sc_decider_free(s->decider);
+	free(s->session);
+	free(s->agent_id);
+	free(s);
+}
+
+int il_seccomp_sup_add_listener(il_seccomp_sup *s, int fd, pid_t launcher_child,
+                                char *err, size_t n)
+{
+	listener *L = calloc(1, sizeof *L);
+	if (!L) {
+		snprintf(err, n, "out of memory");
+		return -1;
+	}
+	L->s = s;
+	L->fd = fd;
+	L->launcher_child = launcher_child;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	if (il_loop_add_fd(s->loop, fd, EPOLLIN, on_listener, L) < 0) {
+		snprintf(err, n, "epoll (seccomp listener): %s", strerror(errno));
+		free(L);
+		return -1;
+	}
+	L->next = s->listeners;
+	s->listeners = L;
+	s->nlisteners++;
+	return 0;
+}
+
+size_t il_seccomp_sup_listeners(const il_seccomp_sup *s) { return s->nlisteners; }
+unsigned long il_seccomp_sup_handled(const il_seccomp_sup *s) { return s->handled; }
