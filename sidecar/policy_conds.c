@@ -7,35 +7,43 @@
 #include "policy_internal.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_REGEX_LEN 4096
 
-static void read_globs(il_loader *c, const toml_value *rule, const char *key, unsigned flags,
-                       il_globlist *out)
+/* Compile the globs under `key` of table t; messages name them `label`. */
+static void read_globs_as(il_loader *c, const toml_value *t, const char *key, const char *label,
+                          unsigned flags, il_globlist *out)
 {
-	const toml_value *v = toml_get(rule, key);
+	const toml_value *v = toml_get(t, key);
 	if (!v)
 		return;
 	size_t n = 0;
-	const toml_value **items = il_ld_strlist(c, v, key, &n);
+	const toml_value **items = il_ld_strlist(c, v, label, &n);
 	if (!items)
 		return;
 	out->v = xcalloc(n, sizeof(il_glob));
 	for (size_t i = 0; i < n; i++) {
 		const char *src = items[i]->u.s.ptr;
-		char *pat = il_ld_expand(c, items[i], key, src, IL_EXPAND_GLOB);
+		char *pat = il_ld_expand(c, items[i], label, src, IL_EXPAND_GLOB);
 		if (!pat)
 			continue;
 		char err[160];
 		if (il_glob_compile(&out->v[out->n], pat, flags, err, sizeof(err)) != 0)
-			il_ld_err(c, items[i], "'%s': invalid glob \"%s\": %s", key, src, err);
+			il_ld_err(c, items[i], "'%s': invalid glob \"%s\": %s", label, src, err);
 		else
 			out->n++;
 		free(pat);
 	}
 	free(items);
+}
+
+static void read_globs(il_loader *c, const toml_value *rule, const char *key, unsigned flags,
+                       il_globlist *out)
+{
+	read_globs_as(c, rule, key, key, flags, out);
 }
 
 static void read_regex(il_loader *c, const toml_value *rule, const char *key, il_rx *out)
@@ -173,12 +181,12 @@ static void read_args(il_loader *c, const toml_value *rule, il_match *m)
 	il_ld_check_keys(c, v, keys, "'args' (expected any, any_except, all, none, prefix, sequence, regex)");
 	if (v->u.tab.len == 0)
 		il_ld_err(c, v, "'args' is empty: give at least one of any, all, none, prefix, sequence, regex");
-	read_globs(c, v, "any", 0, &m->args_any);
-	read_globs(c, v, "any_except", 0, &m->args_any_except);
-	read_globs(c, v, "all", 0, &m->args_all);
-	read_globs(c, v, "none", 0, &m->args_none);
-	read_globs(c, v, "prefix", 0, &m->args_prefix);
-	read_globs(c, v, "sequence", 0, &m->args_sequence);
+	read_globs_as(c, v, "any", "args.any", 0, &m->args_any);
+	read_globs_as(c, v, "any_except", "args.any_except", 0, &m->args_any_except);
+	read_globs_as(c, v, "all", "args.all", 0, &m->args_all);
+	read_globs_as(c, v, "none", "args.none", 0, &m->args_none);
+	read_globs_as(c, v, "prefix", "args.prefix", 0, &m->args_prefix);
+	read_globs_as(c, v, "sequence", "args.sequence", 0, &m->args_sequence);
 	read_regex(c, v, "regex", &m->args_regex);
 	const toml_value *ex = toml_get(v, "any_except");
 	if (ex && !toml_get(v, "any"))
@@ -202,8 +210,11 @@ static void read_table_lists(il_loader *c, const toml_value *rule, const char *k
 	il_ld_check_keys(c, v, names, what);
 	if (v->u.tab.len == 0)
 		il_ld_err(c, v, "'%s' is empty", key);
-	for (size_t i = 0; names[i]; i++)
-		read_globs(c, v, names[i], flags, outs[i]);
+	for (size_t i = 0; names[i]; i++) {
+		char label[64];
+		snprintf(label, sizeof(label), "%s.%s", key, names[i]);
+		read_globs_as(c, v, names[i], label, flags, outs[i]);
+	}
 }
 
 static void read_delete(il_loader *c, const toml_value *rule, il_match *m)
