@@ -372,6 +372,23 @@ static bool tok_is(const unsigned char *s, size_t b, size_t e, const char *w)
 	return e - b == n && memcmp(s + b, w, n) == 0;
 }
 
+/*
+ * Report a token [b,e) that is no number; a token with letters that no
+ * number can hold was most likely meant as a string.
+ */
+static int bad_number(parser *P, size_t b, size_t e)
+{
+	bool wordy = false;
+	for (size_t i = b; i < e; i++) {
+		int c = P->s[i];
+		if (((c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z')) && c != 'x' && c != 'o')
+			wordy = true;
+	}
+	int n = e - b > 40 ? 40 : (int)(e - b);
+	return tl_fail_at(P, b, "invalid value '%.*s'%s", n, (const char *)P->s + b,
+			  wordy ? " (strings must be quoted)" : "");
+}
+
 /* A number token [b,e): integer or float per TOML 1.0. */
 static int parse_number(parser *P, size_t b, size_t e, toml_value *v)
 {
@@ -408,7 +425,7 @@ static int parse_number(parser *P, size_t b, size_t e, toml_value *v)
 	/* decimal integer part: "0" or a digit run without a leading zero */
 	size_t ie = digit_run(s, i, e, 10);
 	if (!ie)
-		return tl_fail_at(P, b, "invalid number");
+		return bad_number(P, b, e);
 	if (s[i] == '0' && ie - i > 1)
 		return tl_fail_at(P, b, "leading zeros are not allowed in numbers");
 	if (ie == e) {
@@ -440,7 +457,7 @@ static int parse_number(parser *P, size_t b, size_t e, toml_value *v)
 			return tl_fail_at(P, b, "invalid float exponent");
 	}
 	if (k != e)
-		return tl_fail_at(P, b, "invalid number");
+		return bad_number(P, b, e);
 	char buf[128];
 	size_t o = 0;
 	for (size_t j = b; j < e; j++) {
@@ -618,6 +635,6 @@ int tl_parse_bare_scalar(parser *P, toml_value *v)
 	}
 	int c = P->s[b];
 	if (!is_digit(c) && c != '+' && c != '-' && c != 'i' && c != 'n')
-		return tl_fail_at(P, b, "invalid value (strings must be quoted)");
+		return bad_number(P, b, e);
 	return parse_number(P, b, e, v);
 }

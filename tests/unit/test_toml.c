@@ -51,6 +51,8 @@ static const struct {
 	{"a = [1]\n[[a]]\n", 2, 3, "key 'a' is already an array (defined at line 1)"},
 	{"[a]\nb.c = 1\n[a.b]\n", 3, 4, "table 'b' is already defined (at line 2)"},
 	{"x = 1\r\ny = 2\rz = 3\n", 2, 6, "control character U+000D"},
+	{"action = approve\n", 1, 10, "invalid value 'approve' (strings must be quoted)"},
+	{"[rule\nx = 1\n", 1, 6, "expected ']' to close the table header but found end of line"},
 };
 
 static void test_error_positions(void)
