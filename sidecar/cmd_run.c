@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "protocol.h"
 #include "rundir.h"
+#include "seccomp_launch.h"   /* --enforce (seccomp layer) */
 #include "util.h"
 
 #include <errno.h>
@@ -45,6 +46,8 @@ static const char run_usage[] =
 "  --agent-id NAME       agent name recorded with every action\n"
 "  --connect SOCKET      use a running `interlock serve` instead of a private sidecar\n"
 "  --break-glass-verifier FILE  enable `interlock break-glass` with this verifier\n"
+"  --enforce MODE        auto|preload|seccomp|both (default auto: both where the\n"
+"                        kernel supports seccomp user notification)\n"
 "\n"
 "Exit status: CMD's status (128+N if it was killed by signal N); 125 when\n"
 "interlock itself fails; 2 on a usage error.\n";
@@ -104,6 +107,9 @@ static char *find_default_rules(void)
 	die("no rules file given and no default rules found (looked in %s); use --rules FILE", tried);
 }
 
+/* --enforce: which layers run, and the seccomp listener hand-off. */
+static il_enforce_plan run_enforce;
+
 /* Child side: environment, signals, exec. Never returns. */
 IL_NORETURN static void exec_agent(char **cmd, const char *shim, const char *sock,
                                    const char *session, const char *agent_id, bool dry_run,
@@ -128,6 +134,8 @@ IL_NORETURN static void exec_agent(char **cmd, const char *shim, const char *soc
 	signal(SIGTTIN, SIG_DFL);
 	signal(SIGTTOU, SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (il_enforce_child(&run_enforce) < 0)   /* seccomp filter + listener hand-off */
+		_exit(125);
 	execvp(cmd[0], cmd);
 	int e = errno;
 	fprintf(stderr, "interlock: %s: %s\n", cmd[0], strerror(e));
@@ -232,10 +240,15 @@ static int run_connected(const run_opts *o, char **cmd, const char *shim, sigset
 		close(sigfd);
 		exec_agent(cmd, shim, o->connect, session, o->agent_id, o->dry_run, oldmask);
 	}
+	char serr[512];   /* --enforce: forward the seccomp listener to serve */
+	if (il_enforce_parent_connected(&run_enforce, o->connect, child, serr, sizeof serr) < 0) {
+		kill(child, SIGKILL);
+		die("%s", serr);
+	}
 	reaper r = { .child = child, .sigfd = sigfd };
 	while (!r.all_gone) {
 		struct signalfd_siginfo si;
-		ssize_t n = read(sigfd, &si, sizeof si);
+		ssize_t n = il_enforce_read_signal(&run_enforce, sigfd, &si, sizeof si);
 		if (n == (ssize_t)sizeof si)
 			handle_signal(&r, &si);
 		else if (n < 0 && errno != EINTR && errno != EAGAIN)
@@ -257,10 +270,12 @@ int cmd_run(int argc, char **argv)
 		{ "agent-id", required_argument, NULL, 'i' },
 		{ "connect", required_argument, NULL, 'c' },
 		{ "break-glass-verifier", required_argument, NULL, 'b' },
+		{ "enforce", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	run_opts o = { .approver = "cli" };
+	const char *enforce = NULL;
 	o.rules = xcalloc((size_t)argc + 1, sizeof(char *));
 	int opt;
 	optind = 1;
@@ -286,6 +301,7 @@ int cmd_run(int argc, char **argv)
 		case 'i': o.agent_id = optarg; break;
 		case 'c': o.connect = optarg; break;
 		case 'b': o.bgv = optarg; break;
+		case 'E': enforce = optarg; break;
 		case 'h': fputs(run_usage, stdout); return 0;
 		default: fputs(run_usage, stderr); return 2;
 		}
@@ -306,8 +322,12 @@ int cmd_run(int argc, char **argv)
 		        "and break-glass are the shared sidecar's configuration\n");
 		return 2;
 	}
-	char shim[PATH_MAX];
+	char shim[PATH_MAX], eerr[512];
 	find_shim(shim, sizeof shim);
+	if (il_enforce_plan_init(&run_enforce, enforce, eerr, sizeof eerr) < 0) {
+		fprintf(stderr, "interlock run: %s\n", eerr);
+		return 2;
+	}
 
 	/* Signals arrive through a signalfd; the child restores the mask. */
 	sigset_t mask, oldmask;
@@ -370,6 +390,11 @@ int cmd_run(int argc, char **argv)
 		exec_agent(cmd, shim, d.agent_sock, session, o.agent_id, o.dry_run, &oldmask);
 
 	il_sidecar_add_tree_root(d.sc, child);
+	if (il_enforce_parent_private(&run_enforce, d.loop, d.agent_sock, session, o.agent_id, child,
+	                              eerr, sizeof eerr) < 0) {
+		il_warn("%s", eerr);
+		kill(child, SIGKILL);
+	}
 	reaper r = { .child = child };
 	r.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (r.sigfd < 0 || il_loop_add_fd(d.loop, r.sigfd, EPOLLIN, sig_event, &r) < 0) {
@@ -383,6 +408,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		}
 	}
+	il_enforce_plan_free(&run_enforce);
 	il_daemon_stop(&d);
 	if (r.sigfd >= 0)
 		close(r.sigfd);

@@ -132,33 +132,38 @@ static bool id_valid(listener *L, uint64_t id)
 	return ioctl(L->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &v) == 0;
 }
 
-/* Write the deny line on the caller's stderr (best effort, never blocks). */
-static void tell_caller(pid_t tid, const char *message)
+/* Write the deny line on the caller's stderr (best effort, never blocks):
+ * through a duplicate of its own descriptor 2, so the line lands at the
+ * file's current offset like the caller's own messages. */
+static void tell_caller(pid_t tgid, const char *message)
 {
 	if (!message || !*message)
 		return;
-	char p[64];
-	snprintf(p, sizeof p, "/proc/%d/fd/2", (int)tid);
-	int fd = open(p, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	if (pidfd < 0)
+		return;
+	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, 2, 0);
+	close(pidfd);
 	if (fd < 0)
 		return;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	size_t l = strlen(message);
 	char *line = malloc(l + 2);
-	if (line) {
+	if (line && poll(&p, 1, 0) == 1 && (p.revents & POLLOUT)) {
 		memcpy(line, message, l);
 		line[l] = '\n';
 		if (write(fd, line, l + 1) < 0) {
 			/* nothing more to do */
 		}
-		free(line);
 	}
+	free(line);
 	close(fd);
 }
 
 static void deny(call *c, const char *message)
 {
 	respond(c->L, c->id, c->op == OP_CONNECT ? ECONNREFUSED : EACCES, false);
-	tell_caller(c->tid, message);
+	tell_caller(c->st.tgid, message);
 }
 
 /* ---- the decided-recently ring (signal restarts) ---- */
