@@ -7,6 +7,7 @@
 #include "control.h"
 #include "describe.h"
 #include "rundir.h"
+#include "seccomp_cache.h"   /* shim verdicts for the seccomp supervisor */
 #include "util.h"
 
 #include <errno.h>
@@ -164,6 +165,7 @@ void il_conn_close(il_conn *c)
 	}
 	if (c->is_ctl)
 		il_ctl_conn_closed(c);
+	il_shimcache_forget(c);
 	il_loop_del_fd(sc->loop, c->fd);
 	close(c->fd);
 	if (c->prev)
@@ -230,6 +232,7 @@ static void conn_queue(il_conn *c, const void *data, size_t len)
 void il_conn_send(il_conn *c, const il_wire_buf *frame)
 {
 	size_t off = 0;
+	il_shimcache_note_frame(c, frame->data, frame->len);   /* seccomp: remember shim verdicts */
 	/* Fast path: nothing queued, write now (a verdict's latency matters).
 	 * Errors are left to the event handler, which sees the hang-up. */
 	if (c->out.len == 0 && !c->close_after_flush) {
@@ -293,6 +296,7 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		a->session = sc->session;
 	if (!a->agent_id)
 		a->agent_id = sc->agent_id;
+	il_shimcache_note_decide(c, a, msg->layer);   /* seccomp: one decision per action */
 
 	il_verdict v;
 	il_policy_decide(sc->o.policy, a, &v);
