@@ -242,7 +242,7 @@ static void on_detach_timeout(il_loop *l, void *arg)
 		cancel_request(r, "agent disconnected while the request was pending");
 }
 
-void il_request_detach(il_request *r)
+void il_request_detach(il_request *r, bool grace)
 {
 	pid_t pid = r->conn ? r->conn->pid : 0;
 	r->conn = NULL;
@@ -252,7 +252,7 @@ void il_request_detach(il_request *r)
 	}
 	/* The process died (the common case: killed while waiting): cancel
 	 * now. Otherwise give the shim a moment to reconnect and RESUME. */
-	if (!il_proc_alive(pid)) {
+	if (!grace || !il_proc_alive(pid)) {
 		cancel_request(r, "agent process exited while the request was pending");
 		return;
 	}

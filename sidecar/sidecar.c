@@ -161,7 +161,7 @@ void il_conn_close(il_conn *c)
 	if (c->req) {
 		il_request *r = c->req;
 		c->req = NULL;
-		il_request_detach(r);
+		il_request_detach(r, !c->close_after_flush);
 	}
 	if (c->is_ctl)
 		il_ctl_conn_closed(c);

@@ -90,8 +90,9 @@ il_request *il_request_new(il_sidecar *sc, il_conn *c, il_wire_message *msg,
 il_request *il_request_find(il_sidecar *sc, const char *id);
 /* Send PENDING, submit to the approver, arm the deadline. */
 void il_request_start(il_request *r);
-/* The request's connection closed. */
-void il_request_detach(il_request *r);
+/* The request's connection closed; `grace`: the peer may RESUME (it hung
+ * up, rather than being thrown out for a protocol error). */
+void il_request_detach(il_request *r, bool grace);
 /* A shim reconnected and asked for r. */
 void il_request_resume(il_request *r, il_conn *c);
 /* Allow every pending request a new break-glass window covers. */
