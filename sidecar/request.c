@@ -343,7 +343,7 @@ int il_sidecar_resolve(il_sidecar *sc, const char *id, il_decision d,
 	}
 	if (r->nreviewers == 1)
 		snprintf(all, sizeof all, "%s", who);
-	char why[700];
+	char why[1400];
 	snprintf(why, sizeof why, "approved by %s%s%s", all, reason && *reason ? ": " : "",
 	         reason && *reason ? reason : "");
 	finish(r, IL_WIRE_ALLOW, "reviewer", all, why, NULL, NULL);
