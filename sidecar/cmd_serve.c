@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "daemon.h"
 #include "rundir.h"
+#include "seccomp_launch.h"   /* seccomp listener hand-off */
 #include "toml.h"
 #include "util.h"
 
@@ -269,6 +270,8 @@ int cmd_serve(int argc, char **argv)
 	}
 	fprintf(stderr, "interlock serve: listening on %s (agents: interlock run --connect %s -- CMD)\n",
 	        d.agent_sock, d.agent_sock);
+	il_serve_seccomp *ssc = il_serve_seccomp_start(d.loop, d.agent_sock, dc.sock_mode,
+	                                               c.allow_uids, c.nallow_uids);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die_with_error("signalfd");
@@ -284,6 +287,7 @@ int cmd_serve(int argc, char **argv)
 		}
 	}
 	close(sfd);
+	il_serve_seccomp_stop(ssc);
 	il_daemon_stop(&d);
 out:
 	if (own_dir)

@@ -398,3 +398,41 @@ void il_handoff_free(il_handoff_server *h)
 	free(h->allow);
 	free(h);
 }
+
+struct il_serve_seccomp {
+	il_seccomp_sup *sup;
+	il_handoff_server *h;
+};
+
+il_serve_seccomp *il_serve_seccomp_start(il_loop *loop, const char *agent_sock, unsigned mode,
+                                         const uid_t *allow_uids, size_t nallow)
+{
+	char why[300], tmp[PATH_MAX], path[PATH_MAX + 32];
+	if (!il_seccomp_available(why, sizeof why)) {
+		il_warn("warning: %s; agents started with --connect run with the LD_PRELOAD shim only", why);
+		return NULL;
+	}
+	il_serve_seccomp *ss = calloc(1, sizeof *ss);
+	if (!ss)
+		return NULL;
+	snprintf(tmp, sizeof tmp, "%s", agent_sock);
+	snprintf(path, sizeof path, "%s/%s", dirname(tmp), IL_HANDOFF_SOCK);
+	ss->sup = il_seccomp_sup_new(loop, agent_sock, NULL, NULL, why, sizeof why);
+	if (ss->sup)
+		ss->h = il_handoff_listen(ss->sup, loop, path, mode, allow_uids, nallow, why, sizeof why);
+	if (!ss->h) {
+		il_warn("warning: seccomp hand-off unavailable: %s", why);
+		il_serve_seccomp_stop(ss);
+		return NULL;
+	}
+	return ss;
+}
+
+void il_serve_seccomp_stop(il_serve_seccomp *ss)
+{
+	if (!ss)
+		return;
+	il_handoff_free(ss->h);
+	il_seccomp_sup_free(ss->sup);
+	free(ss);
+}

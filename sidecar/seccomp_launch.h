@@ -83,4 +83,12 @@ il_handoff_server *il_handoff_listen(il_seccomp_sup *s, il_loop *loop, const cha
                                      char *err, size_t n);
 void il_handoff_free(il_handoff_server *h);
 
+/* serve: a supervisor plus its hand-off socket next to agent_sock, in
+ * loop. NULL when seccomp user notification is unavailable or setup
+ * failed (a warning says so; agents then run with --enforce preload). */
+typedef struct il_serve_seccomp il_serve_seccomp;
+il_serve_seccomp *il_serve_seccomp_start(il_loop *loop, const char *agent_sock, unsigned mode,
+                                         const uid_t *allow_uids, size_t nallow);
+void il_serve_seccomp_stop(il_serve_seccomp *ss);
+
 #endif

@@ -1,0 +1,116 @@
+/*
+ * static_ops.c — a statically linked program (built by the seccomp
+ * integration tests with `gcc -static`) that performs gated operations
+ * through raw syscall(), so that no LD_PRELOAD shim can see them.
+ *
+ *   static_ops unlink PATH | rmdir PATH | unlinkat PATH | rename FROM TO
+ *   static_ops exec PROG [ARG]...          raw execve (environment kept)
+ *   static_ops connect IPV4 PORT           raw socket + connect (TCP)
+ *   static_ops uring                       raw io_uring_setup
+ *   static_ops x32unlink PATH              unlink through the x32 ABI
+ *   static_ops race ALLOWED DENIED SECS    one thread unlinks a path buffer
+ *                                          while another swaps its contents
+ *                                          between ALLOWED and DENIED
+ *
+ * Prints "rc=R errno=NAME" for the operation (not for exec on success)
+ * and exits 0 when the call succeeded, 1 when it failed.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int report(long rc)
+{
+	int e = errno;
+	printf("rc=%ld errno=%s\n", rc, rc < 0 ? strerrorname_np(e) : "0");
+	fflush(stdout);
+	return rc < 0 ? 1 : 0;
+}
+
+static char race_buf[4096];
+static atomic_int race_stop;
+static const char *race_a, *race_b;
+
+static void *swapper(void *arg)
+{
+	(void)arg;
+	size_t la = strlen(race_a) + 1, lb = strlen(race_b) + 1;
+	while (!atomic_load(&race_stop)) {
+		memcpy(race_buf, race_b, lb);
+		memcpy(race_buf, race_a, la);
+	}
+	return NULL;
+}
+
+static int race(const char *allowed, const char *denied, int secs)
+{
+	race_a = allowed;
+	race_b = denied;
+	memcpy(race_buf, allowed, strlen(allowed) + 1);
+	pthread_t t;
+	if (pthread_create(&t, NULL, swapper, NULL) != 0)
+		return 2;
+	time_t end = time(NULL) + secs;
+	long attempts = 0, ok = 0;
+	while (time(NULL) < end) {
+		int fd = open(allowed, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		if (syscall(SYS_unlink, race_buf) == 0)
+			ok++;
+		attempts++;
+	}
+	atomic_store(&race_stop, 1);
+	pthread_join(t, NULL);
+	printf("attempts=%ld unlinked=%ld\n", attempts, ok);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	const char *op = argv[1];
+	if (!strcmp(op, "unlink") && argc == 3)
+		return report(syscall(SYS_unlink, argv[2]));
+	if (!strcmp(op, "rmdir") && argc == 3)
+		return report(syscall(SYS_rmdir, argv[2]));
+	if (!strcmp(op, "unlinkat") && argc == 3)
+		return report(syscall(SYS_unlinkat, AT_FDCWD, argv[2], 0));
+	if (!strcmp(op, "rename") && argc == 4)
+		return report(syscall(SYS_rename, argv[2], argv[3]));
+	if (!strcmp(op, "exec") && argc >= 3)
+		return report(syscall(SYS_execve, argv[2], argv + 2, environ));
+	if (!strcmp(op, "connect") && argc == 4) {
+		long s = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+		if (s < 0)
+			return report(s);
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3])) };
+		inet_pton(AF_INET, argv[2], &sa.sin_addr);
+		return report(syscall(SYS_connect, s, &sa, sizeof sa));
+	}
+	if (!strcmp(op, "uring")) {
+		char params[120];
+		memset(params, 0, sizeof params);
+		return report(syscall(425 /* io_uring_setup */, 8, params));
+	}
+	if (!strcmp(op, "x32unlink") && argc == 3)
+		return report(syscall(0x40000000 | 87 /* x32 unlink */, argv[2]));
+	if (!strcmp(op, "race") && argc == 5)
+		return race(argv[2], argv[3], atoi(argv[4]));
+	fprintf(stderr, "static_ops: bad arguments\n");
+	return 2;
+}
