@@ -8,6 +8,7 @@
  *   static_ops connect IPV4 PORT           raw socket + connect (TCP)
  *   static_ops uring                       raw io_uring_setup
  *   static_ops x32unlink PATH              unlink through the x32 ABI
+ *   static_ops after SECS OP [ARG]...      sleep, then do OP
  *   static_ops race ALLOWED DENIED SECS    one thread unlinks a path buffer
  *                                          while another swaps its contents
  *                                          between ALLOWED and DENIED
@@ -83,6 +84,11 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return 2;
+	if (!strcmp(argv[1], "after") && argc >= 4) {
+		sleep((unsigned)atoi(argv[2]));
+		argv += 2;
+		argc -= 2;
+	}
 	const char *op = argv[1];
 	if (!strcmp(op, "unlink") && argc == 3)
 		return report(syscall(SYS_unlink, argv[2]));
