@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# seccomp_gate.sh — the seccomp layer (`--enforce seccomp` and `both`)
+# gates what skips the LD_PRELOAD shim: a static binary's raw syscall()
+# deletes, renames, execs and connects (allowed, denied, approved and
+# denied by a reviewer through `interlock approve|deny`), libc's execve
+# reached through dlsym(dlopen("libc.so.6")), `env -i` followed by a static
+# program, io_uring_setup, an x32 system call, the launcher's own exec;
+# and one human decision per action under `both`.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/gate_common.bash"
+cd "$T"
+
+if ! "$INTERLOCK" run --enforce seccomp -- true 2>/dev/null; then
+  skip "seccomp layer" "seccomp user notification unavailable here"
+  finish; exit $?
+fi
+STATIC="$T/static_ops"
+if ! gcc -static -O2 -pthread -o "$STATIC" "$IL_ROOT/tests/static/static_ops.c" 2>"$T/gcc.err"; then
+  skip "seccomp layer" "gcc -static failed: $(head -n1 "$T/gcc.err")"
+  finish; exit $?
+fi
+DLEXEC="$HELPERS/seccomp_dlexec"
+
+RULES="$T/sc-rules.toml"
+cat >"$RULES" <<'TOML'
+version = 1
+[defaults]
+decision = "allow"
+timeout = "30s"
+
+[[rule]]
+id = "no-del-keep"
+kind = "delete"
+path = ["**/keep*"]
+decision = "deny"
+
+[[rule]]
+id = "ask-del"
+kind = "delete"
+path = ["**/ask*"]
+decision = "approve"
+
+[[rule]]
+id = "no-forbidden"
+kind = "exec"
+program = ["forbidden-prog"]
+decision = "deny"
+
+[[rule]]
+id = "ask-prog"
+kind = "exec"
+program = ["ask-prog"]
+decision = "approve"
+
+[[rule]]
+id = "no-port-9"
+kind = "connect"
+addr = ["127.0.0.1"]
+port = [9]
+decision = "deny"
+TOML
+chmod 600 "$RULES"
+cp /usr/bin/touch "$T/forbidden-prog"
+
+# run MODE CMD...: the agent under interlock, stdout+stderr to out.txt.
+run() { local m=$1; shift; "$INTERLOCK" run --rules "$RULES" --audit "$T/audit-$m.jsonl" --enforce "$m" -- "$@" >"$T/out.txt" 2>&1; }
+
+for MODE in seccomp both; do
+  rm -f "$T"/{free,keep,ask,made,made2,src}*
+  touch "$T/free1" "$T/keep1" "$T/src1" "$T/keep2"
+  cp /usr/bin/touch "$T/ask-prog"
+
+  run $MODE "$STATIC" unlink "$T/free1"
+  check "$MODE: static unlink allowed" test ! -e "$T/free1"
+  run $MODE "$STATIC" unlink "$T/keep1"
+  check "$MODE: static unlink denied" test -e "$T/keep1"
+  check "$MODE: denied unlink fails with EACCES" grep -q 'errno=EACCES' "$T/out.txt"
+  check "$MODE: deny line on the agent's stderr" grep -q 'interlock: denied delete .*keep1' "$T/out.txt"
+  run $MODE "$STATIC" rename "$T/src1" "$T/keep2"
+  check "$MODE: static rename over a protected file denied" test -e "$T/src1" -a -e "$T/keep2"
+  run $MODE "$STATIC" rename "$T/src1" "$T/free-new"
+  check "$MODE: static rename that replaces nothing allowed" test -e "$T/free-new" -a ! -e "$T/src1"
+  mkdir "$T/keepdir"
+  run $MODE "$STATIC" rmdir "$T/keepdir"
+  check "$MODE: static rmdir denied" test -d "$T/keepdir"
+  rmdir "$T/keepdir"
+
+  run $MODE "$STATIC" exec "$T/forbidden-prog" "$T/made"
+  check "$MODE: static exec denied" test ! -e "$T/made"
+  check "$MODE: denied exec fails with EACCES" grep -q 'errno=EACCES' "$T/out.txt"
+  run $MODE "$STATIC" exec /usr/bin/touch "$T/made2"
+  check "$MODE: static exec allowed" test -e "$T/made2"
+  run $MODE "$STATIC" exec "$T/no-such-prog"
+  check "$MODE: exec of a missing program fails with ENOENT, unasked" grep -q 'errno=ENOENT' "$T/out.txt"
+
+  run $MODE "$STATIC" connect 127.0.0.1 9
+  check "$MODE: static connect denied (ECONNREFUSED by rule)" grep -q 'interlock: denied connect' "$T/out.txt"
+  python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(20)' >"$T/port" &
+  lsn=$!
+  wait_for test -s "$T/port"
+  run $MODE "$STATIC" connect 127.0.0.1 "$(cat "$T/port")"
+  check "$MODE: static connect allowed (performed on behalf)" grep -q 'rc=0 errno=0' "$T/out.txt"
+  kill $lsn 2>/dev/null; wait $lsn 2>/dev/null
+
+  # Approve and deny through the cli approver.
+  touch "$T/ask1" "$T/ask2"
+  "$INTERLOCK" run --rules "$RULES" --enforce $MODE -- "$STATIC" unlink "$T/ask1" >"$T/ap.txt" 2>&1 &
+  r=$!
+  if wait_pending 1; then
+    check "$MODE: exactly one pending request for the static delete" test "$(pending_count)" -eq 1
+    "$INTERLOCK" approve "$(pending_ids | head -n1)" >/dev/null 2>&1
+  else
+    fail "$MODE: static delete never became pending"
+  fi
+  wait $r
+  check "$MODE: approved static delete happened" test ! -e "$T/ask1"
+  "$INTERLOCK" run --rules "$RULES" --enforce $MODE -- "$STATIC" exec "$T/ask-prog" "$T/made3" >"$T/ap.txt" 2>&1 &
+  r=$!
+  if wait_pending 1; then
+    "$INTERLOCK" deny "$(pending_ids | head -n1)" >/dev/null 2>&1
+  else
+    fail "$MODE: static exec never became pending"
+  fi
+  wait $r
+  check "$MODE: reviewer-denied static exec did not run" test ! -e "$T/made3"
+  check "$MODE: reviewer-denied static exec failed with EACCES" grep -q 'errno=EACCES' "$T/ap.txt"
+
+  # What else skips the shim.
+  rm -f "$T/made"
+  run $MODE "$DLEXEC" "$T/forbidden-prog" "$T/made"
+  check "$MODE: execve via dlsym(dlopen(libc)) denied" test ! -e "$T/made"
+  run $MODE env -i "$STATIC" exec "$T/forbidden-prog" "$T/made"
+  check "$MODE: env -i then a static exec denied" test ! -e "$T/made"
+  touch "$T/keep3"
+  run $MODE env -i "$STATIC" unlink "$T/keep3"
+  check "$MODE: env -i then a static delete denied" test -e "$T/keep3"
+  run $MODE "$STATIC" uring
+  check "$MODE: io_uring_setup fails" grep -q 'rc=-1 errno=EPERM' "$T/out.txt"
+  touch "$T/keep-x32"
+  run $MODE "$STATIC" x32unlink "$T/keep-x32"; st=$?
+  check "$MODE: x32 system call killed (SIGSYS)" test $st -eq 159
+  check "$MODE: x32 unlink did not delete" test -e "$T/keep-x32"
+  run $MODE sh -c "exit 7"; st=$?
+  check "$MODE: the launcher's own exec of the agent is not gated; status propagates" test $st -eq 7
+done
+
+# One human decision per action: a dynamic rm under `both` (the shim asks,
+# then the kernel stops the same unlinkat) is asked about exactly once.
+touch "$T/ask-both"
+"$INTERLOCK" run --rules "$RULES" --audit "$T/once.jsonl" --enforce both -- /usr/bin/rm "$T/ask-both" >"$T/once.txt" 2>&1 &
+r=$!
+if wait_pending 1; then
+  "$INTERLOCK" approve "$(pending_ids | head -n1)" >/dev/null 2>&1
+else
+  fail "both: rm never became pending"
+fi
+sleep 0.5
+check "both: no second approval request after the first" test "$(pending_count)" -eq 0
+wait $r
+check "both: approved rm deleted the file" test ! -e "$T/ask-both"
+n=$(grep -c '"path":"'"$T"'/ask-both"' "$T/once.jsonl")
+check "both: exactly one audit decision for the delete (got $n)" test "$n" -eq 1
+
+finish
