@@ -95,6 +95,7 @@ for MODE in seccomp both; do
 
   run $MODE "$STATIC" connect 127.0.0.1 9
   check "$MODE: static connect denied (ECONNREFUSED by rule)" grep -q 'interlock: denied connect' "$T/out.txt"
+  rm -f "$T/port"
   python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(20)' >"$T/port" &
   lsn=$!
   wait_for test -s "$T/port"
