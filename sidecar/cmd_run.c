@@ -276,7 +276,9 @@ int cmd_run(int argc, char **argv)
 	};
 	run_opts o = { .approver = "cli" };
 	const char *enforce = NULL;
-	o.rules = xcalloc((size_t)argc + 1, sizeof(char *));
+	cleanup_free char **rules = xcalloc((size_t)argc + 1, sizeof(char *));
+	cleanup_free char *deflt = NULL;
+	o.rules = rules;
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -350,12 +352,9 @@ int cmd_run(int argc, char **argv)
 		int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 		if (sfd < 0)
 			die_with_error("signalfd");
-		int rc = run_connected(&o, cmd, shim, &oldmask, sfd);
-		free(o.rules);
-		return rc;
+		return run_connected(&o, cmd, shim, &oldmask, sfd);
 	}
 
-	char *deflt = NULL;
 	if (o.nrules == 0) {
 		deflt = find_default_rules();
 		o.rules[o.nrules++] = deflt;
@@ -374,8 +373,6 @@ int cmd_run(int argc, char **argv)
 	};
 	if (il_daemon_start(&d, &cfg) < 0) {
 		il_rundir_remove_session(dir);
-		free(deflt);
-		free(o.rules);
 		return 125;
 	}
 	/* The launcher is the root of the agent's tree: every descendant,
@@ -413,7 +410,5 @@ int cmd_run(int argc, char **argv)
 	if (r.sigfd >= 0)
 		close(r.sigfd);
 	il_rundir_remove_session(dir);
-	free(deflt);
-	free(o.rules);
 	return r.child_done ? status_to_exit(r.status) : 125;
 }

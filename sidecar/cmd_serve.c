@@ -117,6 +117,21 @@ static void parse_break_glass(serve_cfg *c, const toml_value *t, const char *dir
 	}
 }
 
+static void serve_cfg_free(serve_cfg *c)
+{
+	for (size_t i = 0; i < c->nrules; i++)
+		free(c->rules[i]);
+	free(c->rules);
+	free(c->socket_dir);
+	free(c->approver);
+	free(c->audit);
+	free(c->report);
+	free(c->agent_id);
+	free(c->bg_verifier);
+	free(c->allow_uids);
+	memset(c, 0, sizeof *c);
+}
+
 static void parse_config(serve_cfg *c, const toml_value *root, const char *dir)
 {
 	for (size_t i = 0; i < root->u.tab.len; i++) {
@@ -224,6 +239,7 @@ int cmd_serve(int argc, char **argv)
 	toml_free(root);
 	if (c.nerr) {
 		fprintf(stderr, "interlock serve: %d error(s) in %s; not starting\n", c.nerr, config);
+		serve_cfg_free(&c);
 		return 1;
 	}
 
@@ -292,15 +308,6 @@ int cmd_serve(int argc, char **argv)
 out:
 	if (own_dir)
 		il_rundir_remove_session(sdir);
-	for (size_t i = 0; i < c.nrules; i++)
-		free(c.rules[i]);
-	free(c.rules);
-	free(c.socket_dir);
-	free(c.approver);
-	free(c.audit);
-	free(c.report);
-	free(c.agent_id);
-	free(c.bg_verifier);
-	free(c.allow_uids);
+	serve_cfg_free(&c);
 	return rc;
 }
