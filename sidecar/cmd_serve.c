@@ -156,8 +156,10 @@ static void parse_config(serve_cfg *c, const toml_value *root, const char *dir)
 			const char *s = want_str(c, v, k);
 			if (s && strcmp(s, "cli") != 0 && strcmp(s, "tty") != 0)
 				cfg_err(c, v, "'approver' must be \"cli\" or \"tty\", not \"%s\"", s);
-			else if (s)
+			else if (s) {
+				free(c->approver);
 				c->approver = xstrdup(s);
+			}
 		} else if (strcmp(k, "audit") == 0) {
 			const char *s = want_str(c, v, k);
 			if (s)

@@ -67,3 +67,9 @@ for line in open(path):
 sys.exit(1)
 PY
 }
+
+# Under `make asan`, interlock commands run inside the agent (which has the
+# shim preloaded) must not refuse to start over the library order.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+  export ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0"
+fi
