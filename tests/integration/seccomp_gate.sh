@@ -162,4 +162,24 @@ check "both: approved rm deleted the file" test ! -e "$T/ask-both"
 n=$(grep -c '"path":"'"$T"'/ask-both"' "$T/once.jsonl")
 check "both: exactly one audit decision for the delete (got $n)" test "$n" -eq 1
 
+# Signal restarts: a static delete waiting for approval is interrupted by
+# 50 signals (SA_RESTART); each restart is a new notification for the same
+# call, which must join the question in flight, not ask again.
+touch "$T/ask-sig"
+"$INTERLOCK" run --rules "$RULES" --enforce seccomp -- "$STATIC" sigunlink "$T/ask-sig" >"$T/sig.txt" 2>&1 &
+r=$!
+if wait_pending 1; then
+  p=$(pgrep -P "$r" -x static_ops)
+  for i in $(seq 50); do kill -USR1 "$p" 2>/dev/null; sleep 0.02; done
+  sleep 0.3
+  check "signal restarts: still exactly one pending request" test "$(pending_count)" -eq 1
+  "$INTERLOCK" approve "$(pending_ids | head -n1)" >/dev/null 2>&1
+else
+  fail "signal restarts: the delete never became pending"
+fi
+wait $r
+check "signal restarts: the handler ran" grep -q 'signals=[1-9]' "$T/sig.txt"
+check "signal restarts: the approved delete completed" grep -q 'rc=0 errno=0' "$T/sig.txt"
+check "signal restarts: file deleted" test ! -e "$T/ask-sig"
+
 finish

@@ -9,6 +9,8 @@
  *   static_ops uring                       raw io_uring_setup
  *   static_ops x32unlink PATH              unlink through the x32 ABI
  *   static_ops after SECS OP [ARG]...      sleep, then do OP
+ *   static_ops sigunlink PATH              unlink with a SA_RESTART SIGUSR1
+ *                                          handler installed (signals restart it)
  *   static_ops race ALLOWED DENIED SECS    one thread unlinks a path buffer
  *                                          while another swaps its contents
  *                                          between ALLOWED and DENIED
@@ -22,6 +24,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +42,14 @@ static int report(long rc)
 	printf("rc=%ld errno=%s\n", rc, rc < 0 ? strerrorname_np(e) : "0");
 	fflush(stdout);
 	return rc < 0 ? 1 : 0;
+}
+
+static atomic_int signals_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&signals_seen, 1);
 }
 
 static char race_buf[4096];
@@ -115,6 +126,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "x32unlink") && argc == 3)
 		return report(syscall(0x40000000 | 87 /* x32 unlink */, argv[2]));
+	if (!strcmp(op, "sigunlink") && argc == 3) {
+		struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+		sigaction(SIGUSR1, &sa, NULL);
+		long rc = syscall(SYS_unlink, argv[2]);
+		printf("signals=%d\n", atomic_load(&signals_seen));
+		return report(rc);
+	}
 	if (!strcmp(op, "race") && argc == 5)
 		return race(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "static_ops: bad arguments\n");
