@@ -17,6 +17,9 @@ else
   fail "request never became pending"
 fi
 wait $run 2>/dev/null
+check "the dead sidecar left its session dir" sh -c "ls -d '$XDG_RUNTIME_DIR'/interlock/s-* >/dev/null 2>&1"
+"$INTERLOCK" pending >/dev/null
+check "interlock pending removes the stale session dir" sh -c "! ls -d '$XDG_RUNTIME_DIR'/interlock/s-* >/dev/null 2>&1"
 
 # the agent process dies while its request is pending -> request_cancelled
 AUDIT="$T/audit.jsonl"

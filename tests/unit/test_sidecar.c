@@ -385,6 +385,45 @@ static void test_sidecar_shutdown_denies(void)
 	il_policy_free(f.policy);
 }
 
+static void test_sidecar_resume(void)
+{
+	fixture f;
+	CU_ASSERT_EQUAL_FATAL(fixture_up(&f, 0), 0);
+	int fd = client(f.agent);
+	il_wire_message m;
+	char id[32], msg[300];
+	send_exec(fd, "touch", "/r");
+	CU_ASSERT_EQUAL_FATAL(read_frame(&f, fd, &m), 0);
+	snprintf(id, sizeof id, "%s", m.request_id);
+	il_wire_message_free(&m);
+	close(fd);   /* we are alive: the request waits for a RESUME */
+	for (int i = 0; i < 5; i++)
+		il_loop_run_once(f.loop, 10);
+	CU_ASSERT_EQUAL(il_sidecar_pending_count(f.sc), 1);
+	fd = client(f.agent);
+	il_wire_buf b = { 0 };
+	il_wire_begin(&b, IL_MSG_RESUME);
+	il_wire_put_str(&b, IL_T_REQUEST_ID, id);
+	il_wire_end(&b);
+	il_write_all(fd, b.data, b.len);
+	CU_ASSERT_EQUAL_FATAL(read_frame(&f, fd, &m), 0);
+	CU_ASSERT_EQUAL(m.type, IL_MSG_PENDING);
+	CU_ASSERT_STRING_EQUAL(m.request_id, id);
+	il_wire_message_free(&m);
+	CU_ASSERT_EQUAL(il_sidecar_resolve(f.sc, id, IL_APPROVE, "alice", NULL, NULL, msg, sizeof msg), 1);
+	CU_ASSERT_EQUAL_FATAL(read_frame(&f, fd, &m), 0);
+	CU_ASSERT_EQUAL(m.decision, IL_WIRE_ALLOW);
+	il_wire_message_free(&m);
+	/* resuming an unknown id is a deny */
+	il_write_all(fd, b.data, b.len);
+	CU_ASSERT_EQUAL_FATAL(read_frame(&f, fd, &m), 0);
+	CU_ASSERT_EQUAL(m.decision, IL_WIRE_DENY);
+	il_wire_message_free(&m);
+	il_wire_buf_free(&b);
+	close(fd);
+	fixture_down(&f);
+}
+
 static int suite_init(void) { return mkdtemp(tmpdir) ? 0 : -1; }
 static int suite_clean(void)
 {
@@ -404,6 +443,7 @@ static CU_TestInfo tests[] = {
 	{ "sidecar: timeout denies", test_sidecar_timeout },
 	{ "sidecar: protocol errors deny and close", test_sidecar_protocol_error },
 	{ "sidecar: shutdown denies pending", test_sidecar_shutdown_denies },
+	{ "sidecar: a reconnecting shim resumes its request", test_sidecar_resume },
 	CU_TEST_INFO_NULL,
 };
 
