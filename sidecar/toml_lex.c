@@ -345,8 +345,9 @@ bool tl_is_bare(int c)
 /* ------------------------------------------------------- scalar values */
 
 /*
- * A run of digits (per `hex`, `oct` or `bin`, decimal otherwise) with single
- * underscores allowed only between digits. Returns the end offset or 0.
+ * A run of digits in `base` (2, 8, 10 or 16) starting at s[i], with single
+ * underscores allowed only between digits. Returns the end offset, or 0
+ * when there is no digit or an underscore is misplaced.
  */
 static size_t digit_run(const unsigned char *s, size_t i, size_t e, int base)
 {
