@@ -42,7 +42,22 @@ typedef struct {
 	unsigned approvals_got;         /* distinct reviewers so far */
 	const char *session, *agent_id;
 	const char *hostname;
+	const char *policy_version;     /* hex SHA-256 of the rule files (may be NULL) */
+	bool restored;                  /* re-submitted from the pending journal after a
+	                                 * sidecar restart: the backend may already know it */
 } il_approval_request;
+
+/* Something a reviewer should know but does not decide (break-glass use,
+ * docs/approval-protocol.md section 6). Borrowed for the call only. */
+typedef struct {
+	const char *type;               /* "break_glass_opened", "break_glass_used", ... */
+	const char *request_id;         /* may be NULL */
+	const il_action *action;        /* break_glass_used; may be NULL */
+	const char *by, *reason;        /* may be NULL */
+	int64_t expires_at_wall_ms;     /* break_glass_opened; 0 when not applicable */
+	const char *const *rules;       /* rule ids; may be NULL */
+	size_t nrules;
+} il_approver_event;
 
 typedef struct il_approver il_approver;
 
@@ -54,6 +69,8 @@ typedef struct {
 	int (*submit)(il_approver *ap, const il_approval_request *req);
 	void (*cancel)(il_approver *ap, const char *id, const char *why);
 	void (*free)(il_approver *ap);
+	/* Optional: report an event (best effort; must never block). */
+	void (*event)(il_approver *ap, const il_approver_event *ev);
 } il_approver_ops;
 
 struct il_approver {
@@ -67,6 +84,24 @@ struct il_approver {
  * spec is unknown or the backend cannot work here (no terminal...). */
 il_approver *il_approver_create(const char *spec, il_sidecar *sc, il_loop *loop,
                                 char *err, size_t n);
+
+/* Settings of the HTTP approval-service backend (approver_http.c). */
+typedef struct {
+	const char *token_file;         /* bearer token (file must not be group/world
+	                                 * accessible); NULL: no Authorization header */
+	const char *key_file;           /* verdict HMAC key (>= 32 bytes); required */
+	const char *ca_file;            /* PEM CA bundle; NULL: the system store */
+	bool insecure_http;             /* allow http:// to hosts other than loopback */
+} il_approver_http_cfg;
+
+/* il_approver_create, with the HTTP backend's settings for http(s):// specs
+ * (http may be NULL for the other backends). */
+il_approver *il_approver_create_cfg(const char *spec, const il_approver_http_cfg *http,
+                                    il_sidecar *sc, il_loop *loop, char *err, size_t n);
+il_approver *il_approver_http_new(const char *base_url, const il_approver_http_cfg *cfg,
+                                  il_sidecar *sc, il_loop *loop, char *err, size_t n);
+/* Report ev to the active backend, if it takes events. */
+void il_approver_event_report(il_approver *ap, const il_approver_event *ev);
 il_approver *il_approver_tty_new(il_sidecar *sc, il_loop *loop, char *err, size_t n);
 il_approver *il_approver_cli_new(il_sidecar *sc, il_loop *loop, char *err, size_t n);
 void il_approver_free(il_approver *ap);

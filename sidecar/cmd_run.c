@@ -38,7 +38,13 @@ static const char run_usage[] =
 "Run CMD with its exec, delete, connect and HTTP calls gated by the rules.\n"
 "\n"
 "  --rules FILE          rule file (repeatable; default: the installed default.toml)\n"
-"  --approver tty|cli    who answers approvals (default cli: `interlock approve ID`)\n"
+"  --approver SPEC       who answers approvals: cli (default: `interlock approve ID`),\n"
+"                        tty, or an approval service's base URL (https://...)\n"
+"  --approver-key-file FILE    verdict HMAC key of the approval service (required\n"
+"                        with a URL approver; mode 0600)\n"
+"  --approver-token-file FILE  bearer token for the approval service (mode 0600)\n"
+"  --approver-ca FILE    CA bundle to verify the approval service's certificate\n"
+"  --approver-insecure-http    allow plain http to a host other than loopback\n"
 "  --audit FILE          append the hash-chained audit log to FILE\n"
 "  --dry-run             gate nothing; report what would have been gated\n"
 "  --report FILE         with --dry-run: also write the report as JSON\n"
@@ -206,6 +212,7 @@ typedef struct {
 	char **rules;
 	size_t nrules;
 	const char *approver, *audit, *report, *agent_id, *connect, *bgv;
+	il_approver_http_cfg http;
 	bool dry_run;
 	int64_t timeout_ms;
 } run_opts;
@@ -271,6 +278,10 @@ int cmd_run(int argc, char **argv)
 		{ "connect", required_argument, NULL, 'c' },
 		{ "break-glass-verifier", required_argument, NULL, 'b' },
 		{ "enforce", required_argument, NULL, 'E' },
+		{ "approver-key-file", required_argument, NULL, 'K' },
+		{ "approver-token-file", required_argument, NULL, 'T' },
+		{ "approver-ca", required_argument, NULL, 'C' },
+		{ "approver-insecure-http", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -285,8 +296,10 @@ int cmd_run(int argc, char **argv)
 		switch (opt) {
 		case 'r': o.rules[o.nrules++] = optarg; break;
 		case 'a':
-			if (strcmp(optarg, "tty") != 0 && strcmp(optarg, "cli") != 0) {
-				fprintf(stderr, "interlock run: --approver must be tty or cli, not '%s'\n", optarg);
+			if (strcmp(optarg, "tty") != 0 && strcmp(optarg, "cli") != 0 &&
+			    strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) {
+				fprintf(stderr, "interlock run: --approver must be tty, cli or an "
+				        "http(s):// URL, not '%s'\n", optarg);
 				return 2;
 			}
 			o.approver = optarg;
@@ -304,6 +317,10 @@ int cmd_run(int argc, char **argv)
 		case 'c': o.connect = optarg; break;
 		case 'b': o.bgv = optarg; break;
 		case 'E': enforce = optarg; break;
+		case 'K': o.http.key_file = optarg; break;
+		case 'T': o.http.token_file = optarg; break;
+		case 'C': o.http.ca_file = optarg; break;
+		case 'I': o.http.insecure_http = true; break;
 		case 'h': fputs(run_usage, stdout); return 0;
 		default: fputs(run_usage, stderr); return 2;
 		}
@@ -316,6 +333,18 @@ int cmd_run(int argc, char **argv)
 	}
 	if (o.report && !o.dry_run) {
 		fprintf(stderr, "interlock run: --report needs --dry-run\n");
+		return 2;
+	}
+	bool http_opts = o.http.key_file || o.http.token_file || o.http.ca_file ||
+	                 o.http.insecure_http;
+	if (http_opts && strncmp(o.approver, "http", 4) != 0) {
+		fprintf(stderr, "interlock run: --approver-key-file, --approver-token-file, "
+		        "--approver-ca and --approver-insecure-http need --approver URL\n");
+		return 2;
+	}
+	if (strncmp(o.approver, "http", 4) == 0 && !o.http.key_file) {
+		fprintf(stderr, "interlock run: --approver %s needs --approver-key-file FILE "
+		        "(the verdict signing key)\n", o.approver);
 		return 2;
 	}
 	if (o.connect && (o.nrules || o.audit || o.dry_run || o.bgv || o.timeout_ms ||
@@ -367,7 +396,7 @@ int cmd_run(int argc, char **argv)
 	il_daemon d;
 	il_daemon_cfg cfg = {
 		.rules = (const char *const *)o.rules, .nrules = o.nrules, .approver = o.approver,
-		.audit_path = o.audit, .dry_run = o.dry_run, .report_path = o.report,
+		.approver_http = &o.http, .audit_path = o.audit, .dry_run = o.dry_run, .report_path = o.report,
 		.timeout_ms = o.timeout_ms, .agent_id = o.agent_id, .bg_verifier = o.bgv,
 		.dir = dir, .session = session,
 	};

@@ -36,6 +36,9 @@ typedef struct {
 	char **rules;
 	size_t nrules;
 	char *approver;
+	il_approver_http_cfg http;
+	char *http_key, *http_token, *http_ca;
+	char *journal;
 	char *audit;
 	bool audit_allowed;
 	bool dry_run;
@@ -124,6 +127,10 @@ static void serve_cfg_free(serve_cfg *c)
 	free(c->rules);
 	free(c->socket_dir);
 	free(c->approver);
+	free(c->http_key);
+	free(c->http_token);
+	free(c->http_ca);
+	free(c->journal);
 	free(c->audit);
 	free(c->report);
 	free(c->agent_id);
@@ -154,12 +161,26 @@ static void parse_config(serve_cfg *c, const toml_value *root, const char *dir)
 			}
 		} else if (strcmp(k, "approver") == 0) {
 			const char *s = want_str(c, v, k);
-			if (s && strcmp(s, "cli") != 0 && strcmp(s, "tty") != 0)
-				cfg_err(c, v, "'approver' must be \"cli\" or \"tty\", not \"%s\"", s);
+			if (s && strcmp(s, "cli") != 0 && strcmp(s, "tty") != 0 &&
+			    strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+				cfg_err(c, v, "'approver' must be \"cli\", \"tty\" or an http(s):// URL, "
+				        "not \"%s\"", s);
 			else if (s) {
 				free(c->approver);
 				c->approver = xstrdup(s);
 			}
+		} else if (strcmp(k, "approver_key_file") == 0 || strcmp(k, "approver_token_file") == 0 ||
+		           strcmp(k, "approver_ca") == 0 || strcmp(k, "journal") == 0) {
+			const char *s = want_str(c, v, k);
+			char **slot = strcmp(k, "journal") == 0 ? &c->journal :
+			              strcmp(k, "approver_key_file") == 0 ? &c->http_key :
+			              strcmp(k, "approver_token_file") == 0 ? &c->http_token : &c->http_ca;
+			if (s) {
+				free(*slot);
+				*slot = cfg_path(dir, s);
+			}
+		} else if (strcmp(k, "approver_insecure_http") == 0) {
+			parse_bool(c, v, k, &c->http.insecure_http);
 		} else if (strcmp(k, "audit") == 0) {
 			const char *s = want_str(c, v, k);
 			if (s)
@@ -201,6 +222,16 @@ static void parse_config(serve_cfg *c, const toml_value *root, const char *dir)
 		cfg_err(c, root, "missing 'rules' (the rule files this sidecar enforces)");
 	if (c->report && !c->dry_run)
 		cfg_err(c, toml_get(root, "report"), "'report' needs dry_run = true");
+	bool url = c->approver && strncmp(c->approver, "http", 4) == 0;
+	if (url && !c->http_key)
+		cfg_err(c, toml_get(root, "approver"), "an http(s) 'approver' needs 'approver_key_file' "
+		        "(the verdict signing key)");
+	if (!url && (c->http_key || c->http_token || c->http_ca || c->http.insecure_http))
+		cfg_err(c, root, "'approver_key_file', 'approver_token_file', 'approver_ca' and "
+		        "'approver_insecure_http' need an http(s) 'approver'");
+	c->http.key_file = c->http_key;
+	c->http.token_file = c->http_token;
+	c->http.ca_file = c->http_ca;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -275,6 +306,7 @@ int cmd_serve(int argc, char **argv)
 	il_daemon d;
 	il_daemon_cfg dc = {
 		.rules = (const char *const *)c.rules, .nrules = c.nrules, .approver = c.approver,
+		.approver_http = &c.http, .journal_path = c.journal,
 		.audit_path = c.audit, .audit_allowed = c.audit_allowed, .dry_run = c.dry_run,
 		.report_path = c.report, .timeout_ms = c.timeout_ms, .agent_id = c.agent_id,
 		.bg_verifier = c.bg_verifier, .bg_max_ms = c.bg_max_ms, .allow_uids = c.allow_uids,

@@ -75,14 +75,15 @@ int il_daemon_start(il_daemon *d, const il_daemon_cfg *cfg)
 		.audit = d->audit, .audit_allowed = cfg->audit_allowed, .dry_run = cfg->dry_run,
 		.dryrun = d->dryrun, .default_timeout_ms = cfg->timeout_ms, .bg = d->bg,
 		.bg_max_ms = cfg->bg_max_ms, .allow_uids = cfg->allow_uids,
-		.nallow_uids = cfg->nallow_uids,
+		.nallow_uids = cfg->nallow_uids, .journal_path = cfg->journal_path,
 	};
 	d->sc = il_sidecar_new(d->loop, &so, err, sizeof err);
 	if (!d->sc) {
 		il_warn("%s", err);
 		goto fail;
 	}
-	il_approver *ap = il_approver_create(cfg->approver, d->sc, d->loop, err, sizeof err);
+	il_approver *ap = il_approver_create_cfg(cfg->approver, cfg->approver_http, d->sc, d->loop,
+	                                         err, sizeof err);
 	if (!ap) {
 		il_warn("%s", err);
 		goto fail;

@@ -21,7 +21,9 @@
 typedef struct {
 	const char *const *rules;       /* rule files (>= 1) */
 	size_t nrules;
-	const char *approver;           /* "cli" (default) or "tty" */
+	const char *approver;           /* "cli" (default), "tty" or an http(s):// URL */
+	const il_approver_http_cfg *approver_http;   /* settings for an http(s) approver */
+	const char *journal_path;       /* durable pending journal; NULL: none */
 	const char *audit_path;         /* NULL: no audit log */
 	bool audit_allowed;
 	bool dry_run;

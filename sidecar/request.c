@@ -88,6 +88,7 @@ il_request *il_request_new(il_sidecar *sc, il_conn *c, il_wire_message *msg,
 	p->session = r->msg.action.session;
 	p->agent_id = r->msg.action.agent_id;
 	p->hostname = sc->hostname;
+	p->policy_version = sc->o.policy ? il_policy_version(sc->o.policy) : NULL;
 	return r;
 }
 
@@ -140,7 +141,9 @@ static void finish(il_request *r, il_wire_decision d, const char *decided_by,
 	il_sidecar *sc = r->sc;
 	il_loop_cancel_timer(sc->loop, r->timer);
 	r->timer = 0;
-	unsubmit(r, d == IL_WIRE_ALLOW ? "approved" : "denied");
+	/* The backend tells its humans why the request went away. */
+	unsubmit(r, d == IL_WIRE_ALLOW ? "approved" :
+	            (decided_by && strcmp(decided_by, "timeout") == 0) ? "timed out" : "denied");
 	char err[512];
 	il_audit_record rec = {
 		.event = override_id ? "break_glass_use" : NULL,

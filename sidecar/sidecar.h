@@ -40,6 +40,7 @@ typedef struct {
 	int64_t bg_max_ms;              /* longest window (IL_BG_DEFAULT_MAX_MS when 0) */
 	const uid_t *allow_uids;        /* peers besides our own uid; may be NULL */
 	size_t nallow_uids;
+	const char *journal_path;       /* pending requests survive a restart; NULL: off */
 } il_sidecar_opts;
 
 /* Bind both sockets and register them with the loop. NULL + err. */
