@@ -140,6 +140,16 @@ typedef struct {
 	const char *addr;
 	unsigned port;
 	int udp;
+	/* http (hook_http.c): method NULL when the request was not visible */
+	const char *method;
+	const char *scheme;
+	const char *url;
+	const char *url_path;
+	const char *query;         /* NULL when absent */
+	const char *const *headers;
+	size_t nheaders;
+	int64_t body_len;          /* -1 unknown */
+	int url_visible;
 	const char *cwd;           /* NULL when getcwd failed */
 	pid_t tid;                 /* caller's thread id (0: il_ask finds it) */
 } il_req;
@@ -251,6 +261,11 @@ int il_posix_spawnp_old(pid_t *pid, const char *file, const posix_spawn_file_act
 			const posix_spawnattr_t *attr, char *const argv[], char *const envp[]);
 
 /* ---- network (hook_net.c) ---- */
+
+/* Start tracking a TCP connection that connect() just opened (or began
+ * opening) on fd, for HTTP request gating (hook_http.c). `rc` is the real
+ * connect's result; errno is preserved. */
+void il_http_on_connect(int fd, const struct sockaddr *sa, socklen_t len, int rc);
 
 /* Copy the host name most recently resolved (getaddrinfo/gethostbyname) to
  * the numeric address addr[alen] of `family` into out[n]; 0 or -1. */

@@ -163,6 +163,31 @@ static void il_describe(il_emit *e, const il_req *r, const il_ctx *c)
 		il_emit_u32(e, IL_T_PORT, r->port);
 		il_emit_u32(e, IL_T_UDP, r->udp ? 1u : 0u);
 		break;
+	case IL_KIND_HTTP:
+		il_emit_str(e, IL_T_HOST, r->host);
+		il_emit_str(e, IL_T_ADDR, r->addr);
+		il_emit_u32(e, IL_T_PORT, r->port);
+		il_emit_str(e, IL_T_METHOD, r->method);
+		il_emit_str(e, IL_T_SCHEME, r->scheme);
+		il_emit_str(e, IL_T_URL, r->url);
+		il_emit_str(e, IL_T_URL_PATH, r->url_path);
+		il_emit_str(e, IL_T_QUERY, r->query);
+		if (r->nheaders > IL_WIRE_MAX_HEADERS) {
+			e->err = E2BIG;
+			return;
+		}
+		for (size_t i = 0; i < r->nheaders && e->err == 0; i++)
+			il_emit_str(e, IL_T_HEADER, r->headers[i]);
+		if (e->counting) {
+			il_emit_bytes(e, IL_T_BODY_LEN, NULL, sizeof(int64_t));
+		} else {
+			if (e->nfh == IL_EMIT_FIELDS || e->niov + 2 > IL_ARRAY_N(e->iov))
+				il_emit_flush(e);
+			memcpy(e->scalar[e->nfh], &r->body_len, sizeof(int64_t));
+			il_emit_bytes(e, IL_T_BODY_LEN, e->scalar[e->nfh], sizeof(int64_t));
+		}
+		il_emit_u32(e, IL_T_URL_VISIBLE, r->url_visible ? 1u : 0u);
+		break;
 	default:
 		break;
 	}
@@ -232,6 +257,19 @@ static void il_sb_action(il_sb *b, const il_req *r)
 			il_sb_put(b, " (");
 			il_sb_put(b, r->host);
 			il_sb_put(b, ")");
+		}
+		break;
+	case IL_KIND_HTTP:
+		if (r->url_visible && r->method && r->url) {
+			il_sb_put(b, "http ");
+			il_sb_put(b, r->method);
+			il_sb_put(b, " ");
+			il_sb_put(b, r->url);
+		} else {
+			il_sb_put(b, "http (url not visible) ");
+			il_sb_put(b, r->host ? r->host : r->addr ? r->addr : "?");
+			il_sb_put(b, ":");
+			il_sb_putu(b, r->port);
 		}
 		break;
 	default:
