@@ -168,6 +168,9 @@ void il_ctl_close_break_glass(il_sidecar *sc, const char *why)
 	if (il_sc_audit(sc, &rec, err, sizeof err) < 0)
 		il_warn("%s", err);
 	il_warn("BREAK-GLASS %s closed (%s)", sc->bg.id, why);
+	il_approver_event ev = { .type = "break_glass_closed", .by = strcmp(why, "expired") == 0 ?
+	                         "expired" : sc->bg.opened_by, .reason = why };   /* approval service */
+	il_approver_event_report(sc->approver, &ev);
 	il_bg_window_clear(&sc->bg);
 	sc->bg_open = false;
 }
@@ -218,6 +221,10 @@ static void op_break_glass(il_conn *c, const cJSON *req)
 		return;
 	}
 	il_warn("BREAK-GLASS %s opened by %s: %s", w.id, user, w.reason);
+	il_approver_event bev = { .type = "break_glass_opened", .by = user, .reason = w.reason,
+	                          .expires_at_wall_ms = w.expires_wall_ms,
+	                          .rules = (const char *const *)sc->bg.rules, .nrules = sc->bg.nrules };
+	il_approver_event_report(sc->approver, &bev);   /* approval service */
 	il_request_apply_break_glass(sc);
 	cJSON *resp = cJSON_CreateObject();
 	cJSON_AddBoolToObject(resp, "ok", true);

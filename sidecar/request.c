@@ -6,6 +6,8 @@
  * the audit append succeeded.
  */
 #include "sidecar_int.h"
+#include "describe.h"
+#include "journal.h"
 #include "proctree.h"
 #include "util.h"
 
@@ -34,6 +36,12 @@ void il_request_free(il_request *r)
 	il_loop_cancel_timer(sc->loop, r->detach_timer);
 	if (!r->done && sc->npending)
 		sc->npending--;
+	if (r->journaled && sc->journal) {
+		/* A suspending shutdown keeps the record for the next sidecar. */
+		sc->njournaled--;
+		if (!sc->suspending)
+			il_journal_done(sc->journal, r->id, sc->njournaled);
+	}
 	list_remove(r);
 	if (r->conn && r->conn->req == r)
 		r->conn->req = NULL;
@@ -190,6 +198,41 @@ static void on_deadline(il_loop *l, void *arg)
 	finish(r, IL_WIRE_DENY, "timeout", NULL, reason, NULL, NULL);
 }
 
+/* Write r's pending record to the journal and sync it. 0 or -1 + err. */
+static int journal_add(il_request *r, char *err, size_t n)
+{
+	il_sidecar *sc = r->sc;
+	il_journal_entry e = { .pid = r->conn->pid, .uid = r->conn->uid,
+	                       .created_wall_ms = r->pub.created_wall_ms,
+	                       .deadline_wall_ms = r->pub.deadline_wall_ms };
+	snprintf(e.id, sizeof e.id, "%s", r->id);
+	if (il_proc_start_time(e.pid, &e.start_time) < 0) {
+		snprintf(err, n, "cannot read the start time of pid %d", (int)e.pid);
+		return -1;
+	}
+	char *rules[IL_MAX_MATCHES];
+	for (size_t i = 0; i < r->verdict.nmatched && i < IL_MAX_MATCHES; i++)
+		rules[e.nrules++] = (char *)r->verdict.matched[i].rule->id;
+	e.rules = rules;
+	il_wire_buf b = { 0 };
+	if (il_wire_encode_decide(&b, &r->msg.action) < 0) {
+		il_wire_buf_free(&b);
+		snprintf(err, n, "cannot encode the action for the journal");
+		return -1;
+	}
+	e.frame = b.data;
+	e.frame_len = b.len;
+	int rc = il_journal_add(sc->journal, &e, err, n);
+	il_wire_buf_free(&b);
+	if (rc < 0)
+		return -1;
+	r->journaled = true;
+	r->peer_pid = e.pid;
+	r->peer_start = e.start_time;
+	sc->njournaled++;
+	return 0;
+}
+
 void il_request_start(il_request *r)
 {
 	il_sidecar *sc = r->sc;
@@ -199,6 +242,15 @@ void il_request_start(il_request *r)
 	sc->reqs = r;
 	sc->npending++;
 	r->conn->req = r;
+	if (sc->journal) {
+		/* Durable before the shim hears PENDING: a restart finds it. */
+		char err[600], why[700];
+		if (journal_add(r, err, sizeof err) < 0) {
+			snprintf(why, sizeof why, "cannot journal the pending request: %s", err);
+			finish(r, IL_WIRE_DENY, "error", NULL, why, NULL, NULL);
+			return;
+		}
+	}
 	send_pending(r);
 	r->timer = il_loop_add_timer(sc->loop, r->pub.deadline_mono_ms, on_deadline, r);
 	if (!r->timer) {
@@ -365,6 +417,7 @@ void il_request_apply_break_glass(il_sidecar *sc)
 			if (asprintf(&banner, "interlock: BREAK-GLASS %s allowed %s (reason: %s)",
 			             sc->bg.id, r->summary, sc->bg.reason) < 0)
 				banner = NULL;
+			il_sc_report_break_glass_use(sc, r->id, &r->msg.action, &r->verdict);
 			finish(r, IL_WIRE_ALLOW, "break-glass", sc->bg.opened_by, sc->bg.reason,
 			       sc->bg.id, banner);
 			free(banner);
@@ -385,5 +438,108 @@ void il_request_shutdown_all(il_sidecar *sc, const char *why)
 			continue;
 		}
 		finish(r, IL_WIRE_DENY, "error", NULL, why, NULL, NULL);
+	}
+}
+
+void il_request_suspend_all(il_sidecar *sc)
+{
+	sc->suspending = true;
+	il_request *r = sc->reqs;
+	while (r) {
+		il_request *next = r->next;
+		if (r->journaled && !r->done) {
+			/* No event, no audit: the request lives on in the journal. */
+			unsubmit(r, "sidecar shutting down");
+			il_request_free(r);
+		}
+		r = next;
+	}
+	sc->suspending = false;
+}
+
+bool il_request_peer_matches(const il_request *r, const il_conn *c)
+{
+	if (!r->journaled)
+		return true;   /* unjournaled: the uid check of the caller suffices */
+	uint64_t st;
+	return c->pid == r->peer_pid && il_proc_start_time(c->pid, &st) == 0 && st == r->peer_start;
+}
+
+void il_request_restore(il_sidecar *sc, const il_journal_entry *e)
+{
+	if (strlen(e->id) >= sizeof ((il_request *)0)->id) {
+		il_warn("journal: request id %.20s... too long; dropped", e->id);
+		il_journal_done(sc->journal, e->id, sc->njournaled);
+		return;
+	}
+	il_wire_message m;
+	char err[300] = "not an action";
+	int rc = il_wire_decode_frame(e->frame, e->frame_len, &m, err, sizeof err);
+	if (rc < 0 || m.type != IL_MSG_DECIDE) {
+		if (rc == 0)
+			il_wire_message_free(&m);
+		il_warn("journal: request %s: undecodable action (%s); dropped", e->id, err);
+		il_journal_done(sc->journal, e->id, sc->njournaled);
+		return;
+	}
+	/* The rules of the restarted sidecar decide again; only a request that
+	 * still needs a human is resumed. */
+	il_verdict v;
+	il_policy_decide(sc->o.policy, &m.action, &v);
+	char *summary = il_action_describe(&m.action);
+	il_request *r = summary ? il_request_new(sc, NULL, &m, &v, summary) : NULL;
+	if (!r) {
+		free(summary);
+		il_wire_message_free(&m);
+		il_warn("journal: request %s: out of memory; dropped", e->id);
+		return;
+	}
+	memcpy(r->id, e->id, strlen(e->id) + 1);
+	int64_t now_wall = il_now_wall_ms(), now_mono = il_now_mono_ms();
+	r->pub.created_wall_ms = e->created_wall_ms;
+	r->pub.deadline_wall_ms = e->deadline_wall_ms;
+	r->pub.deadline_mono_ms = now_mono + (e->deadline_wall_ms - now_wall);
+	r->recv_mono = now_mono - (now_wall - e->created_wall_ms);
+	r->pub.restored = true;
+	r->journaled = true;
+	r->peer_pid = e->pid;
+	r->peer_start = e->start_time;
+	sc->njournaled++;
+	r->next = sc->reqs;
+	if (sc->reqs)
+		sc->reqs->prev = r;
+	sc->reqs = r;
+	sc->npending++;
+	r->detach_timer = il_loop_add_timer(sc->loop, now_mono + IL_RESTORE_GRACE_MS,
+	                                    on_detach_timeout, r);
+	r->timer = il_loop_add_timer(sc->loop, r->pub.deadline_mono_ms, on_deadline, r);
+	if (!r->timer || !r->detach_timer) {
+		finish(r, IL_WIRE_DENY, "error", NULL, "out of memory restoring the request", NULL, NULL);
+		return;
+	}
+	if (v.decision != IL_APPROVE)
+		finish(r, IL_WIRE_DENY, "error", NULL,
+		       "the rules changed while the request was pending (sidecar restarted)", NULL, NULL);
+}
+
+void il_request_submit_restored(il_sidecar *sc)
+{
+	il_approver *ap = sc->approver;
+	il_request *r = sc->reqs;
+	while (r) {
+		il_request *next = r->next;
+		if (r->pub.restored && !r->done && !r->submitted && !r->conn) {
+			uint64_t st;
+			bool alive = il_proc_alive(r->peer_pid) &&
+			             il_proc_start_time(r->peer_pid, &st) == 0 && st == r->peer_start;
+			if (ap && ap->ops->submit) {
+				r->submitted = true;
+				if (ap->ops->submit(ap, &r->pub) < 0)
+					r->submitted = false;
+			}
+			if (!alive)
+				cancel_request(r, "agent process exited while the sidecar was down");
+		}
+		r = next;
 	}
 }

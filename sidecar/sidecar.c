@@ -55,6 +55,19 @@ int il_sc_audit(il_sidecar *sc, const il_audit_record *r, char *err, size_t n)
 	return il_audit_append(sc->o.audit, &rec, err, n);
 }
 
+void il_sc_report_break_glass_use(il_sidecar *sc, const char *id, const il_action *a,
+                                  const il_verdict *v)
+{
+	const char *rules[IL_MAX_MATCHES];
+	size_t nr = 0;
+	for (size_t i = 0; i < v->nmatched && i < IL_MAX_MATCHES; i++)
+		rules[nr++] = v->matched[i].rule->id;
+	il_approver_event ev = { .type = "break_glass_used", .request_id = id, .action = a,
+	                         .by = sc->bg.opened_by, .reason = sc->bg.reason,
+	                         .rules = rules, .nrules = nr };
+	il_approver_event_report(sc->approver, &ev);
+}
+
 /* ---- sockets ---- */
 
 /* Bind and listen on path (a stale socket nobody answers on is replaced;
@@ -361,6 +374,7 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		if (asprintf(&banner, "interlock: BREAK-GLASS %s allowed %s (reason: %s)",
 		             sc->bg.id, summary, sc->bg.reason) < 0)
 			banner = NULL;
+		il_sc_report_break_glass_use(sc, id, a, &v);
 		send_verdict(c, IL_WIRE_ALLOW, id, rule, "break-glass", NULL, banner);
 		free(banner);
 		goto out;
@@ -422,7 +436,7 @@ static void agent_input(il_conn *c)
 		} else if (m.type == IL_MSG_RESUME) {
 			il_request *r = il_request_find(c->sc, m.request_id);
 			il_wire_message_free(&m);
-			if (!r || r->conn || r->msg.action.uid != c->uid) {
+			if (!r || r->conn || r->msg.action.uid != c->uid || !il_request_peer_matches(r, c)) {
 				char msg[200];
 				snprintf(msg, sizeof msg, "interlock: denied (request %s is not pending)",
 				         r ? r->id : "?");
@@ -550,6 +564,20 @@ il_sidecar *il_sidecar_new(il_loop *loop, const il_sidecar_opts *o, char *err, s
 		snprintf(err, n, "epoll: %s", strerror(errno));
 		goto fail;
 	}
+	if (o->journal_path) {
+		/* Requests pending when the previous sidecar died wait for their
+		 * shims to RESUME (they are submitted once the approver is set). */
+		il_journal_entry *e = NULL;
+		size_t ne = 0;
+		sc->journal = il_journal_open(o->journal_path, &e, &ne, err, n);
+		if (!sc->journal)
+			goto fail;
+		for (size_t i = 0; i < ne; i++)
+			il_request_restore(sc, &e[i]);
+		il_journal_entries_free(e, ne);
+		if (ne)
+			il_warn("restored %zu pending request(s) from %s", ne, o->journal_path);
+	}
 	return sc;
 fail:
 	il_sidecar_free(sc);
@@ -560,6 +588,8 @@ void il_sidecar_free(il_sidecar *sc)
 {
 	if (!sc)
 		return;
+	if (sc->journal)
+		il_request_suspend_all(sc);   /* the next sidecar takes them over */
 	il_request_shutdown_all(sc, "sidecar shutting down");
 	/* Deliver what can be delivered, then close. */
 	for (il_conn *c = sc->conns; c; c = c->next) {
@@ -589,6 +619,7 @@ void il_sidecar_free(il_sidecar *sc)
 		close(sc->ctl_fd);
 		unlink(sc->ctl_path);
 	}
+	il_journal_close(sc->journal);
 	free(sc->agent_path);
 	free(sc->ctl_path);
 	free(sc->session);
@@ -602,6 +633,7 @@ void il_sidecar_set_approver(il_sidecar *sc, il_approver *ap)
 	if (sc->approver)
 		il_approver_free(sc->approver);
 	sc->approver = ap;
+	il_request_submit_restored(sc);
 }
 
 void il_sidecar_add_tree_root(il_sidecar *sc, pid_t pid)

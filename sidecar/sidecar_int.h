@@ -7,6 +7,7 @@
 #ifndef INTERLOCK_SIDECAR_INT_H
 #define INTERLOCK_SIDECAR_INT_H
 
+#include "journal.h"
 #include "sidecar.h"
 #include "wire.h"
 
@@ -20,6 +21,9 @@
 /* How long a request whose connection closed (process still alive) waits
  * for the shim to reconnect with IL_MSG_RESUME before it is cancelled. */
 #define IL_DETACH_GRACE_MS 3000
+/* How long a request restored from the journal after a sidecar restart
+ * waits for its shim to reconnect before it is cancelled. */
+#define IL_RESTORE_GRACE_MS 60000
 
 typedef struct il_request il_request;
 
@@ -55,6 +59,9 @@ struct il_request {
 	bool done;                 /* verdict decided (maybe awaiting RESUME) */
 	il_wire_decision final;    /* when done */
 	char *final_rule, *final_reason, *final_message, *final_banner;
+	bool journaled;            /* a pending record is in the journal */
+	pid_t peer_pid;            /* journaled: the peer and its start time, */
+	uint64_t peer_start;       /* which a RESUME must come from */
 	struct il_request *prev, *next;
 };
 
@@ -75,12 +82,18 @@ struct il_sidecar {
 	uint64_t bg_timer;
 	char hostname[256];
 	char *session, *agent_id;
+	il_journal *journal;           /* pending requests survive a restart; may be NULL */
+	size_t njournaled;            /* journaled requests not yet done */
+	bool suspending;              /* shutdown that keeps the journal's requests */
 };
 
 /* sidecar.c */
 void il_conn_send(il_conn *c, const il_wire_buf *frame);
 void il_conn_close(il_conn *c);
 int il_sc_audit(il_sidecar *sc, const il_audit_record *r, char *err, size_t n);
+/* Tell the approval backend a gated action ran under break-glass. */
+void il_sc_report_break_glass_use(il_sidecar *sc, const char *id, const il_action *a,
+                                  const il_verdict *v);
 /* Format "interlock: denied <summary> (<why>)" style messages. */
 char *il_sc_message(const char *verb, const char *summary, const char *why);
 
@@ -99,6 +112,16 @@ void il_request_resume(il_request *r, il_conn *c);
 void il_request_apply_break_glass(il_sidecar *sc);
 /* Shutdown: deny and drop everything. */
 void il_request_shutdown_all(il_sidecar *sc, const char *why);
+/* Shutdown with a journal: drop undecided requests from memory but keep
+ * them in the journal (the shims reconnect to the next sidecar). */
+void il_request_suspend_all(il_sidecar *sc);
+/* Recreate the journal's pending requests, detached, awaiting RESUME. */
+void il_request_restore(il_sidecar *sc, const il_journal_entry *e);
+/* Hand restored requests to the (new) approver; cancel those whose
+ * process is gone. */
+void il_request_submit_restored(il_sidecar *sc);
+/* May connection c resume request r (same peer process as journaled)? */
+bool il_request_peer_matches(const il_request *r, const il_conn *c);
 void il_request_free(il_request *r);
 
 /* control_server.c */
