@@ -13,7 +13,9 @@
  * and needs no shared state, which a vfork child must not touch.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -324,6 +326,8 @@ typedef struct {
 	int has_decision;
 	uint32_t decision;
 	il_span rule, reason, message, banner;
+	il_span request_id;      /* PENDING: the id to RESUME after a reconnect */
+	int64_t deadline_ms;     /* PENDING: wall-clock deadline (0 unknown) */
 } il_verdict;
 
 /*
@@ -356,11 +360,9 @@ static int il_parse_reply(const char *buf, size_t len, il_verdict *v)
 		case IL_T_DEADLINE_MS:
 			if (f.len != sizeof(int64_t))
 				return -1;
+			memcpy(&v->deadline_ms, val, sizeof v->deadline_ms);
 			continue;
-		case IL_T_REQUEST_ID:
-			if (memchr(val, '\0', f.len))
-				return -1;
-			continue;
+		case IL_T_REQUEST_ID: s = &v->request_id; break;
 		case IL_T_RULE_ID: s = &v->rule; break;
 		case IL_T_REASON: s = &v->reason; break;
 		case IL_T_MESSAGE: s = &v->message; break;
@@ -459,6 +461,73 @@ static int il_send_request(int fd, const il_req *r, const il_ctx *c)
 	return e.err;
 }
 
+/* How long a shim whose pending request lost its sidecar keeps trying to
+ * reach a restarted one (never past the request's deadline + slack). */
+#define IL_RECONNECT_MAX_MS 5000
+#define IL_RECONNECT_SLACK_MS 1000
+#define IL_RESUME_ID_MAX 128
+
+static int64_t il_clock_ms(clockid_t clk)
+{
+	struct timespec ts;
+	if (clock_gettime(clk, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The sidecar went away while our request was pending (a crash or restart
+ * of `interlock serve`): reconnect with backoff for up to
+ * IL_RECONNECT_MAX_MS (never past the request's deadline plus slack) and
+ * send RESUME with the same request id. The new connection takes over the
+ * old descriptor number (dup3), so the caller's fd stays valid. Returns 0
+ * once RESUME is sent, -1 when no sidecar came back in time (deny). Only
+ * async-signal-safe calls: no malloc, no locks (vfork children get here).
+ */
+static int il_resume(int fd, const char *id, size_t idlen, int64_t deadline_ms)
+{
+	int64_t stop = il_clock_ms(CLOCK_MONOTONIC) + IL_RECONNECT_MAX_MS;
+	if (deadline_ms > 0) {
+		int64_t left = deadline_ms + IL_RECONNECT_SLACK_MS - il_clock_ms(CLOCK_REALTIME);
+		if (il_clock_ms(CLOCK_MONOTONIC) + left < stop)
+			stop = il_clock_ms(CLOCK_MONOTONIC) + left;
+	}
+	int64_t delay = 50;
+	for (;;) {
+		int err = 0;
+		int nfd = il_dial(&err);
+		if (nfd >= 0) {
+			il_wire_hdr h = { IL_WIRE_MAGIC, IL_WIRE_VERSION, IL_MSG_RESUME,
+					  (uint32_t)(sizeof(il_wire_field) + idlen), 0 };
+			il_wire_field f = { IL_T_REQUEST_ID, 0, (uint32_t)idlen };
+			struct iovec iov[3] = { { &h, sizeof h }, { &f, sizeof f },
+						{ (void *)id, idlen } };
+			struct msghdr mh;
+			memset(&mh, 0, sizeof mh);
+			mh.msg_iov = iov;
+			mh.msg_iovlen = 3;
+			ssize_t w;
+			do {
+				w = sendmsg(nfd, &mh, MSG_NOSIGNAL);
+			} while (w < 0 && errno == EINTR);
+			if (w == (ssize_t)(sizeof h + sizeof f + idlen) &&
+			    (nfd == fd || dup3(nfd, fd, O_CLOEXEC) == fd)) {
+				if (nfd != fd)
+					close(nfd);
+				return 0;
+			}
+			close(nfd);
+		}
+		int64_t now = il_clock_ms(CLOCK_MONOTONIC);
+		if (now + delay > stop)
+			return -1;
+		struct timespec ts = { (time_t)(delay / 1000), (long)(delay % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		delay = delay * 2 > 1000 ? 1000 : delay * 2;
+	}
+}
+
 /*
  * Wait for the verdict: any number of PENDING replies (the sidecar owns
  * the deadline, so the shim blocks without timeout), then one VERDICT.
@@ -467,9 +536,17 @@ static int il_await(int fd, const il_req *r)
 {
 	char buf[sizeof(il_wire_hdr) + IL_REPLY_MAX];
 	size_t have = 0;
+	char rid[IL_RESUME_ID_MAX];   /* from PENDING: resumable after a reconnect */
+	size_t ridlen = 0;
+	int64_t rdeadline = 0;
+	int resumes = 0;
 	for (;;) {
 		il_wire_hdr h;
 		if (il_fill(fd, buf, &have, sizeof h, sizeof buf) < 0) {
+			if (ridlen && resumes++ < 8 && il_resume(fd, rid, ridlen, rdeadline) == 0) {
+				have = 0;
+				continue;
+			}
 			il_deny_line(r, "sidecar connection lost", NULL);
 			return 0;
 		}
@@ -484,6 +561,10 @@ static int il_await(int fd, const il_req *r)
 		}
 		size_t need = sizeof h + h.len;
 		if (il_fill(fd, buf, &have, need, sizeof buf) < 0) {
+			if (ridlen && resumes++ < 8 && il_resume(fd, rid, ridlen, rdeadline) == 0) {
+				have = 0;
+				continue;
+			}
 			il_deny_line(r, "sidecar connection lost", NULL);
 			return 0;
 		}
@@ -497,6 +578,11 @@ static int il_await(int fd, const il_req *r)
 		if (h.type != IL_MSG_PENDING) {
 			il_deny_line(r, "malformed sidecar reply", "unknown message type");
 			return 0;
+		}
+		if (v.request_id.p && v.request_id.n > 0 && v.request_id.n <= sizeof rid) {
+			memcpy(rid, v.request_id.p, v.request_id.n);
+			ridlen = v.request_id.n;
+			rdeadline = v.deadline_ms;
 		}
 		memmove(buf, buf + need, have - need);
 		have -= need;
