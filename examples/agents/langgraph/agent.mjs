@@ -71,7 +71,7 @@ const tools = [
   tool(async (args) => httpRequest(args), {
     name: 'http_request',
     description: 'Send an HTTP request; returns the status and the response body.',
-    schema: z.object({ method: z.string(), url: z.string(), body: z.string().optional() }),
+    schema: z.object({ method: z.string(), url: z.string(), body: z.string().nullish() }),
   }),
 ];
 
