@@ -154,6 +154,17 @@ typedef struct {
 	pid_t tid;                 /* caller's thread id (0: il_ask finds it) */
 } il_req;
 
+/* The per-thread persistent connection (shim_conn.c). Never used on the
+ * exec path. il_conn_take returns this thread's idle, still-valid
+ * connection (marking it busy) or -1; il_conn_cacheable says whether a
+ * fresh connection may be kept afterwards (then call il_conn_mark_busy);
+ * il_conn_release keeps it for reuse (keep=1) or closes it. */
+void il_conn_init(void);
+int il_conn_take(pid_t pid);
+int il_conn_cacheable(pid_t pid);
+void il_conn_mark_busy(pid_t pid);
+void il_conn_release(pid_t pid, int fd, int keep);
+
 /* Ask the sidecar about `r` and wait (without timeout) for its verdict.
  * Returns 1 to allow, 0 to deny; a deny has already printed its one line
  * on stderr. Never allocates; leaves errno unspecified. */

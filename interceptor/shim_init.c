@@ -162,6 +162,7 @@ static void il_init_once(void)
 	int saved = errno;
 	il_resolve_symbols();
 	il_load_config();
+	il_conn_init();
 	errno = saved;
 }
 

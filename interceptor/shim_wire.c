@@ -532,7 +532,7 @@ static int il_resume(int fd, const char *id, size_t idlen, int64_t deadline_ms)
  * Wait for the verdict: any number of PENDING replies (the sidecar owns
  * the deadline, so the shim blocks without timeout), then one VERDICT.
  */
-static int il_await(int fd, const il_req *r)
+static int il_await(int fd, const il_req *r, int *clean, int retry_ok)
 {
 	char buf[sizeof(il_wire_hdr) + IL_REPLY_MAX];
 	size_t have = 0;
@@ -540,6 +540,8 @@ static int il_await(int fd, const il_req *r)
 	size_t ridlen = 0;
 	int64_t rdeadline = 0;
 	int resumes = 0;
+	int replies = 0;
+	*clean = 0;
 	for (;;) {
 		il_wire_hdr h;
 		if (il_fill(fd, buf, &have, sizeof h, sizeof buf) < 0) {
@@ -547,6 +549,10 @@ static int il_await(int fd, const il_req *r)
 				have = 0;
 				continue;
 			}
+			/* a reused connection the sidecar had already closed:
+			 * nothing was decided, the caller may ask again */
+			if (retry_ok && replies == 0 && have == 0)
+				return -1;
 			il_deny_line(r, "sidecar connection lost", NULL);
 			return 0;
 		}
@@ -573,8 +579,11 @@ static int il_await(int fd, const il_req *r)
 			il_deny_line(r, "malformed sidecar reply", "bad field");
 			return 0;
 		}
-		if (h.type == IL_MSG_VERDICT)
+		if (h.type == IL_MSG_VERDICT) {
+			/* reusable only when nothing follows the verdict */
+			*clean = have == need;
 			return il_apply_verdict(r, &v);
+		}
 		if (h.type != IL_MSG_PENDING) {
 			il_deny_line(r, "malformed sidecar reply", "unknown message type");
 			return 0;
@@ -586,6 +595,7 @@ static int il_await(int fd, const il_req *r)
 		}
 		memmove(buf, buf + need, have - need);
 		have -= need;
+		replies++;
 	}
 }
 
@@ -610,20 +620,49 @@ int il_ask(const il_req *r)
 		.tid = (int32_t)(r->tid ? r->tid : (pid_t)syscall(SYS_gettid)),
 		.uid = (uint32_t)getuid(),
 	};
+	/* Exec requests always dial afresh (they run in vfork children);
+	 * the others reuse this thread's connection (shim_conn.c). */
+	pid_t pid = (pid_t)c.pid;
+	int cache = r->kind != IL_KIND_EXEC;
+	int fd = cache ? il_conn_take(pid) : -1;
+	int reused = fd >= 0;
 	int err = 0;
-	int fd = il_dial(&err);
-	if (fd < 0) {
-		il_deny_line(r, "sidecar unreachable", il_errstr(err));
-		return 0;
+	for (;;) {
+		if (fd < 0) {
+			fd = il_dial(&err);
+			if (fd < 0) {
+				il_deny_line(r, "sidecar unreachable", il_errstr(err));
+				return 0;
+			}
+			cache = cache && il_conn_cacheable(pid);
+			if (cache)
+				il_conn_mark_busy(pid);
+		}
+		int clean = 0, allow = 0;
+		err = il_send_request(fd, r, &c);
+		if (err && err != E2BIG && reused) {
+			/* the idle connection went away (sidecar restarted) */
+			il_conn_release(pid, fd, 0);
+			fd = -1;
+			reused = 0;
+			continue;
+		}
+		if (err == E2BIG)
+			il_deny_line(r, "request too large to describe", NULL);
+		else if (err)
+			il_deny_line(r, "sidecar connection lost", il_errstr(err));
+		else
+			allow = il_await(fd, r, &clean, reused);
+		if (allow < 0) {
+			il_conn_release(pid, fd, 0);
+			fd = -1;
+			reused = 0;
+			continue;
+		}
+		if (cache)
+			il_conn_release(pid, fd, clean);
+		else
+			close(fd);
+		return allow;
 	}
-	int allow = 0;
-	err = il_send_request(fd, r, &c);
-	if (err == E2BIG)
-		il_deny_line(r, "request too large to describe", NULL);
-	else if (err)
-		il_deny_line(r, "sidecar connection lost", il_errstr(err));
-	else
-		allow = il_await(fd, r);
-	close(fd);
-	return allow;
 }
