@@ -219,5 +219,8 @@ IL_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (g == 0)
 		return -1;
 	errno = saved;
-	return il_real.connect(fd, sa, len);
+	int rc = il_real.connect(fd, sa, len);
+	if (g == 1)
+		il_http_on_connect(fd, sa, len, rc);
+	return rc;
 }

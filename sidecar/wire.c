@@ -173,9 +173,11 @@ static int check_required(const il_wire_message *m, char *err, size_t n)
 				return fail(err, n, "connect action without an address or host");
 			return 0;
 		case IL_KIND_HTTP:
-			if (!a->method || !*a->method)
+			/* an opaque request (url_visible false) has no method */
+			if (a->url_visible && (!a->method || !*a->method))
 				return fail(err, n, "http action without a method");
-			if ((!a->url || !*a->url) && (!a->host || !*a->host))
+			if ((!a->url || !*a->url) && (!a->host || !*a->host) &&
+			    (!a->addr || !*a->addr))
 				return fail(err, n, "http action without a URL or host");
 			return 0;
 		default:
