@@ -416,8 +416,9 @@ int cmd_run(int argc, char **argv)
 		exec_agent(cmd, shim, d.agent_sock, session, o.agent_id, o.dry_run, &oldmask);
 
 	il_sidecar_add_tree_root(d.sc, child);
-	if (il_enforce_parent_private(&run_enforce, d.loop, d.agent_sock, session, o.agent_id, child,
-	                              eerr, sizeof eerr) < 0) {
+	if (il_enforce_parent_private(&run_enforce, d.loop, d.agent_sock,
+	                              d.cfg.dry_run || d.cfg.audit_allowed ? NULL : d.policy,
+	                              session, o.agent_id, child, eerr, sizeof eerr) < 0) {
 		il_warn("%s", eerr);
 		kill(child, SIGKILL);
 	}

@@ -320,8 +320,9 @@ int cmd_serve(int argc, char **argv)
 	}
 	fprintf(stderr, "interlock serve: listening on %s (agents: interlock run --connect %s -- CMD)\n",
 	        d.agent_sock, d.agent_sock);
-	il_serve_seccomp *ssc = il_serve_seccomp_start(d.loop, d.agent_sock, dc.sock_mode,
-	                                               c.allow_uids, c.nallow_uids);
+	il_serve_seccomp *ssc = il_serve_seccomp_start(d.loop, d.agent_sock,
+	                                               dc.dry_run || dc.audit_allowed ? NULL : d.policy,
+	                                               dc.sock_mode, c.allow_uids, c.nallow_uids);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die_with_error("signalfd");

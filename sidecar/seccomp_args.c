@@ -237,6 +237,31 @@ int il_path_join(const char *base, const char *p, char *out, size_t n)
 	return rc;
 }
 
+/* Up to `max` unsigned decimal numbers after `prefix` at the start of
+ * line; returns how many were read. */
+static int line_nums(const char *line, const char *prefix, unsigned long *v, int max)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(line, prefix, pl) != 0)
+		return 0;
+	const char *p = line + pl;
+	int n = 0;
+	while (n < max) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		char *e;
+		errno = 0;
+		unsigned long x = strtoul(p, &e, 10);
+		if (errno)
+			break;
+		v[n++] = x;
+		p = e;
+	}
+	return n;
+}
+
 int il_tgt_read_status(pid_t tid, il_tgt_status *st)
 {
 	char p[64], buf[4096];
@@ -255,26 +280,27 @@ int il_tgt_read_status(pid_t tid, il_tgt_status *st)
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		unsigned a, b, c, d;
-		int v;
-		if (sscanf(line, "Tgid: %d", &v) == 1) {
-			st->tgid = v;
+		unsigned long v[4];
+		if (line_nums(line, "Tgid:", v, 1) == 1) {
+			st->tgid = (pid_t)v[0];
 			have |= 1;
-		} else if (sscanf(line, "PPid: %d", &v) == 1) {
-			st->ppid = v;
+		} else if (line_nums(line, "PPid:", v, 1) == 1) {
+			st->ppid = (pid_t)v[0];
 			have |= 2;
-		} else if (sscanf(line, "Threads: %d", &v) == 1) {
-			st->threads = v;
+		} else if (line_nums(line, "Threads:", v, 1) == 1) {
+			st->threads = (int)v[0];
 			have |= 4;
-		} else if (sscanf(line, "Uid: %u %u %u %u", &a, &b, &c, &d) == 4) {
-			st->uid = a;
-			st->fsuid = d;
+		} else if (line_nums(line, "Uid:", v, 4) == 4) {
+			st->uid = (uid_t)v[0];
+			st->fsuid = (uid_t)v[3];
 			have |= 8;
-		} else if (sscanf(line, "Gid: %u %u %u %u", &a, &b, &c, &d) == 4) {
-			st->gid = a;
-			st->fsgid = d;
+		} else if (line_nums(line, "Gid:", v, 4) == 4) {
+			st->gid = (gid_t)v[0];
+			st->fsgid = (gid_t)v[3];
 			have |= 16;
 		}
+		if (have == 31 && (have & 4))
+			break;
 		line = nl ? nl + 1 : NULL;
 	}
 	return have == 31 ? 0 : -1;

@@ -109,8 +109,8 @@ static void release_child(il_enforce_plan *p)
 }
 
 int il_enforce_parent_private(il_enforce_plan *p, il_loop *loop, const char *agent_sock,
-                              const char *session, const char *agent_id, pid_t child,
-                              char *err, size_t n)
+                              const il_policy *fast_policy, const char *session,
+                              const char *agent_id, pid_t child, char *err, size_t n)
 {
 	if (!p->seccomp)
 		return 0;
@@ -122,6 +122,7 @@ int il_enforce_parent_private(il_enforce_plan *p, il_loop *loop, const char *age
 		close(fd);
 		return -1;
 	}
+	il_seccomp_sup_set_fast_allow(p->sup, fast_policy);
 	release_child(p);
 	return 0;
 }
@@ -404,7 +405,8 @@ struct il_serve_seccomp {
 	il_handoff_server *h;
 };
 
-il_serve_seccomp *il_serve_seccomp_start(il_loop *loop, const char *agent_sock, unsigned mode,
+il_serve_seccomp *il_serve_seccomp_start(il_loop *loop, const char *agent_sock,
+                                         const il_policy *fast_policy, unsigned mode,
                                          const uid_t *allow_uids, size_t nallow)
 {
 	char why[300], tmp[PATH_MAX], path[PATH_MAX + 32];
@@ -418,8 +420,10 @@ il_serve_seccomp *il_serve_seccomp_start(il_loop *loop, const char *agent_sock, 
 	snprintf(tmp, sizeof tmp, "%s", agent_sock);
 	snprintf(path, sizeof path, "%s/%s", dirname(tmp), IL_HANDOFF_SOCK);
 	ss->sup = il_seccomp_sup_new(loop, agent_sock, NULL, NULL, why, sizeof why);
-	if (ss->sup)
+	if (ss->sup) {
+		il_seccomp_sup_set_fast_allow(ss->sup, fast_policy);
 		ss->h = il_handoff_listen(ss->sup, loop, path, mode, allow_uids, nallow, why, sizeof why);
+	}
 	if (!ss->h) {
 		il_warn("warning: seccomp hand-off unavailable: %s", why);
 		il_serve_seccomp_stop(ss);

@@ -59,10 +59,12 @@ int il_enforce_child(il_enforce_plan *p);
 
 /* In the launcher (private sidecar) after fork: receive the child's
  * listener and supervise it in `loop`, deciding through the sidecar at
- * agent_sock. 0, or -1 with the reason in err (kill the child). */
+ * agent_sock. fast_policy: see il_seccomp_sup_set_fast_allow (NULL when
+ * the sidecar audits allows or runs dry). 0, or -1 with the reason in
+ * err (kill the child). */
 int il_enforce_parent_private(il_enforce_plan *p, il_loop *loop, const char *agent_sock,
-                              const char *session, const char *agent_id, pid_t child,
-                              char *err, size_t n);
+                              const il_policy *fast_policy, const char *session,
+                              const char *agent_id, pid_t child, char *err, size_t n);
 
 /* In the launcher (--connect) after fork: forward the listener to the
  * serve process whose agent socket is agent_sock. 0 or -1 + err. */
@@ -87,7 +89,8 @@ void il_handoff_free(il_handoff_server *h);
  * loop. NULL when seccomp user notification is unavailable or setup
  * failed (a warning says so; agents then run with --enforce preload). */
 typedef struct il_serve_seccomp il_serve_seccomp;
-il_serve_seccomp *il_serve_seccomp_start(il_loop *loop, const char *agent_sock, unsigned mode,
+il_serve_seccomp *il_serve_seccomp_start(il_loop *loop, const char *agent_sock,
+                                         const il_policy *fast_policy, unsigned mode,
                                          const uid_t *allow_uids, size_t nallow);
 void il_serve_seccomp_stop(il_serve_seccomp *ss);
 

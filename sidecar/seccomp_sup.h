@@ -34,6 +34,7 @@
 #define INTERLOCK_SECCOMP_SUP_H
 
 #include "loop.h"
+#include "policy.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +50,13 @@ il_seccomp_sup *il_seccomp_sup_new(il_loop *loop, const char *agent_sock, const 
 /* Close every listener (their callers' pending calls fail with ENOSYS)
  * and the hand-off socket. */
 void il_seccomp_sup_free(il_seccomp_sup *s);
+
+/* Decide plain allows in-process: when set, an action the policy allows
+ * with no rule matched is answered at once, without the round trip
+ * through the agent socket — exactly what the pipeline would do when it
+ * neither audits allows nor runs in dry-run mode (the caller only sets
+ * this then). Anything else still goes through the pipeline. */
+void il_seccomp_sup_set_fast_allow(il_seccomp_sup *s, const il_policy *policy);
 
 /* Take ownership of a listener fd for the agent tree whose launcher child
  * is launcher_child: that process's own exec of the agent (while its image

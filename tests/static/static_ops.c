@@ -11,6 +11,8 @@
  *   static_ops after SECS OP [ARG]...      sleep, then do OP
  *   static_ops sigunlink PATH              unlink with a SA_RESTART SIGUSR1
  *                                          handler installed (signals restart it)
+ *   static_ops unlinkloop N PATH           N raw unlinks of PATH (benchmarks:
+ *                                          a missing PATH costs one round trip each)
  *   static_ops race ALLOWED DENIED SECS    one thread unlinks a path buffer
  *                                          while another swaps its contents
  *                                          between ALLOWED and DENIED
@@ -131,6 +133,12 @@ int main(int argc, char **argv)
 		sigaction(SIGUSR1, &sa, NULL);
 		long rc = syscall(SYS_unlink, argv[2]);
 		printf("signals=%d\n", atomic_load(&signals_seen));
+		return report(rc);
+	}
+	if (!strcmp(op, "unlinkloop") && argc == 4) {
+		long n = atol(argv[2]), rc = 0;
+		for (long i = 0; i < n; i++)
+			rc = syscall(SYS_unlink, argv[3]);
 		return report(rc);
 	}
 	if (!strcmp(op, "race") && argc == 5)
