@@ -169,6 +169,8 @@ static void finish(il_request *r, il_wire_decision d, const char *decided_by,
 			il_warn("%s", err);
 		}
 	}
+	if (d == IL_WIRE_ALLOW && reviewer)
+		il_grants_add(sc->grants, &r->msg.action, r->id, il_now_mono_ms());
 	r->done = true;
 	if (sc->npending)
 		sc->npending--;

@@ -380,6 +380,23 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		goto out;
 	}
 
+	/* an approved program's own deletes of what it was approved for */
+	const char *grant = il_grants_cover(sc->grants, a, &v, now_mono);
+	if (grant) {
+		snprintf(why, sizeof why, "covered by approval %s", grant);
+		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
+		                      .decision = "allow", .decided_by = "grant",
+		                      .reason = why, .latency_ms = 0 };
+		if (il_sc_audit(sc, &r, err, sizeof err) < 0) {
+			char *m = il_sc_message("denied", summary, err);
+			send_verdict(c, IL_WIRE_DENY, id, rule, err, m, NULL);
+			free(m);
+			goto out;
+		}
+		send_verdict(c, IL_WIRE_ALLOW, id, rule, why, NULL, NULL);
+		goto out;
+	}
+
 	if (v.decision == IL_DENY) {
 		why_rule(&v, "", why, sizeof why);
 		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
@@ -541,6 +558,7 @@ il_sidecar *il_sidecar_new(il_loop *loop, const il_sidecar_opts *o, char *err, s
 	}
 	sc->loop = loop;
 	sc->o = *o;
+	sc->grants = il_grants_new();
 	sc->agent_fd = sc->ctl_fd = -1;
 	sc->session = strdup(o->session ? o->session : "");
 	sc->agent_id = o->agent_id ? strdup(o->agent_id) : NULL;
@@ -625,6 +643,7 @@ void il_sidecar_free(il_sidecar *sc)
 	free(sc->session);
 	free(sc->agent_id);
 	free(sc->roots);
+	il_grants_free(sc->grants);
 	free(sc);
 }
 

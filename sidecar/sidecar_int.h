@@ -7,6 +7,7 @@
 #ifndef INTERLOCK_SIDECAR_INT_H
 #define INTERLOCK_SIDECAR_INT_H
 
+#include "grant.h"
 #include "journal.h"
 #include "sidecar.h"
 #include "wire.h"
@@ -85,6 +86,7 @@ struct il_sidecar {
 	il_journal *journal;           /* pending requests survive a restart; may be NULL */
 	size_t njournaled;            /* journaled requests not yet done */
 	bool suspending;              /* shutdown that keeps the journal's requests */
+	il_grants *grants;            /* what approved programs may delete (grant.h) */
 };
 
 /* sidecar.c */
