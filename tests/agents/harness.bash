@@ -89,7 +89,7 @@ agents_run() {
   touch "$T/approver.stop"
   wait "$apid" 2>/dev/null
   echo "--- agent output ($name, exit $AGENT_RC, ${AGENT_SECS}s) ---"
-  sed 's/^/  | /' "$T/agent.out" | tail -n 80
+  sed 's/^/  | /' "$T/agent.out" | tail -n 120
   echo "---"
 }
 
@@ -157,7 +157,9 @@ agents_assert() {
   _ag_eq "$name: rm timeout-me was never approved" 0 "$(_ag_approvals agents-timeout-rm-timeout-me true)"
   # audit
   if [ -s "$T/audit.jsonl" ]; then
-    check "$name: audit log verifies" "$INTERLOCK" audit verify "$T/audit.jsonl"
+    local vout
+    if vout=$("$INTERLOCK" audit verify "$T/audit.jsonl" 2>&1); then pass "$name: audit log verifies"
+    else fail "$name: audit log verifies" "$vout"; fi
     check "$name: audit records the timeout" grep -q 'agents-timeout-rm-timeout-me' "$T/audit.jsonl"
   else
     fail "$name: audit log written" "$T/audit.jsonl is empty"

@@ -6,7 +6,7 @@
 // Requests that ask for JSON output against a schema and declare no tools
 // (CLI agents' internal "who speaks next" / routing checks) get an object
 // built from the schema: the first value of each enum, "ok" for other
-// strings, the minimum (or 0) for numbers, false, [] — unless the script
+// strings, the minimum (or 1) for numbers, false, [] — unless the script
 // names a reply in "json_text".
 
 const { sendJSON, startSSE } = require('./common');
@@ -55,7 +55,7 @@ function fromSchema(schema, depth) {
       return o;
     }
     case 'array': return [];
-    case 'integer': case 'number': return typeof schema.minimum === 'number' ? schema.minimum : 0;
+    case 'integer': case 'number': return typeof schema.minimum === 'number' ? schema.minimum : 1;
     case 'boolean': return false;
     default: return 'ok';
   }
