@@ -47,6 +47,7 @@
 #define EVENT_QUEUE_MAX 256
 #define EVENT_ATTEMPTS 3
 #define EVENT_TIMEOUT_MS 5000
+#define EVENT_FLUSH_MS 500           /* budget for queued events at shutdown */
 #define MAX_RESPONSE (IL_VERDICT_MAX_BODY + 1)
 #define REPLAY_CAPACITY 8192
 
@@ -572,12 +573,26 @@ static void http_free(il_approver *ap)
 		return;
 	while (a->reqs)
 		hreq_free(a->reqs);
+	/* Shutting down (e.g. `interlock run` whose agent just exited): give
+	 * the queued events one blocking attempt within a small budget. */
+	il_http_abort(a->http, a->ev_x);
+	a->ev_x = NULL;
+	int64_t stop = il_now_mono_ms() + EVENT_FLUSH_MS;
+	char *url = NULL;
+	if (a->http && a->evq && asprintf(&url, "%s/v1/events", a->base) < 0)
+		url = NULL;
 	while (a->evq) {
 		hevent *e = a->evq;
 		a->evq = e->next;
+		int64_t left = stop - il_now_mono_ms();
+		if (url && left > 0) {
+			const char *slot[2];
+			il_http_request_sync(a->http, "POST", url, auth_headers(a, slot), e->body, left);
+		}
 		free(e->body);
 		free(e);
 	}
+	free(url);
 	il_loop_cancel_timer(ap->loop, a->ev_timer);
 	il_http_free(a->http);   /* aborts the event transfer too */
 	il_replay_cache_free(a->replay);

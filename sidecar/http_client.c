@@ -282,38 +282,29 @@ void il_http_free(il_http *h)
 	free(h);
 }
 
-il_http_xfer *il_http_request(il_http *h, const char *method, const char *url,
-                              const char *const *headers, const char *body,
-                              int64_t timeout_ms, size_t max_body, il_http_cb cb, void *arg)
+/* Create x's easy handle with every option set. 0 or -1. */
+static int xfer_setup(il_http *h, il_http_xfer *x, const char *method, const char *url,
+                      const char *const *headers, const char *body, int64_t timeout_ms)
 {
-	il_http_xfer *x = calloc(1, sizeof *x);
-	if (!x)
-		return NULL;
-	x->h = h;
-	x->cb = cb;
-	x->arg = arg;
-	x->max = max_body;
-	x->retry_after_ms = -1;
-	x->started_ms = il_now_mono_ms();
 	x->easy = curl_easy_init();
 	if (!x->easy)
-		goto fail;
+		return -1;
 	for (size_t i = 0; headers && headers[i]; i++) {
 		struct curl_slist *l = curl_slist_append(x->hdrs, headers[i]);
 		if (!l)
-			goto fail;
+			return -1;
 		x->hdrs = l;
 	}
 	if (body) {
 		struct curl_slist *l = curl_slist_append(x->hdrs, "Content-Type: application/json");
 		if (!l)
-			goto fail;
+			return -1;
 		x->hdrs = l;
 	}
 	/* No "Expect: 100-continue" round trip for larger bodies. */
 	struct curl_slist *l = curl_slist_append(x->hdrs, "Expect:");
 	if (!l)
-		goto fail;
+		return -1;
 	x->hdrs = l;
 	if (timeout_ms <= 0)
 		timeout_ms = 1;
@@ -348,9 +339,25 @@ il_http_xfer *il_http_request(il_http *h, const char *method, const char *url,
 		bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK;
 	else if (strcmp(method, "POST") == 0 && !body)
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, "") != CURLE_OK;
-	if (bad)
+	return bad ? -1 : 0;
+}
+
+il_http_xfer *il_http_request(il_http *h, const char *method, const char *url,
+                              const char *const *headers, const char *body,
+                              int64_t timeout_ms, size_t max_body, il_http_cb cb, void *arg)
+{
+	il_http_xfer *x = calloc(1, sizeof *x);
+	if (!x)
+		return NULL;
+	x->h = h;
+	x->cb = cb;
+	x->arg = arg;
+	x->max = max_body;
+	x->retry_after_ms = -1;
+	x->started_ms = il_now_mono_ms();
+	if (xfer_setup(h, x, method, url, headers, body, timeout_ms) < 0)
 		goto fail;
-	if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
+	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
 		goto fail;
 	h->active++;
 	x->next = h->xfers;
@@ -361,6 +368,23 @@ il_http_xfer *il_http_request(il_http *h, const char *method, const char *url,
 fail:
 	xfer_free(x);
 	return NULL;
+}
+
+long il_http_request_sync(il_http *h, const char *method, const char *url,
+                          const char *const *headers, const char *body, int64_t timeout_ms)
+{
+	il_http_xfer *x = calloc(1, sizeof *x);
+	if (!x)
+		return 0;
+	x->h = h;
+	x->max = 64 * 1024;
+	x->retry_after_ms = -1;
+	long status = 0;
+	if (xfer_setup(h, x, method, url, headers, body, timeout_ms) == 0 &&
+	    curl_easy_perform(x->easy) == CURLE_OK)
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	xfer_free(x);
+	return status;
 }
 
 void il_http_abort(il_http *h, il_http_xfer *x)

@@ -64,6 +64,11 @@ il_http_xfer *il_http_request(il_http *h, const char *method, const char *url,
 /* Abort a transfer whose callback has not run yet. NULL is ignored. */
 void il_http_abort(il_http *h, il_http_xfer *x);
 
+/* A blocking request with the same settings, for shutdown only (e.g. to
+ * flush queued events). Returns the HTTP status, or 0 on a transport error. */
+long il_http_request_sync(il_http *h, const char *method, const char *url,
+                          const char *const *headers, const char *body, int64_t timeout_ms);
+
 /* Transfers started and not yet completed or aborted. */
 size_t il_http_active(const il_http *h);
 

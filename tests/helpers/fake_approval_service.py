@@ -151,6 +151,15 @@ class Handler(BaseHTTPRequestHandler):
                 st.decided[d["request_id"]] = d
             self.reply(200, {})
             return
+        if path == "/v1/requests":
+            try:
+                req = json.loads(data)
+                rid = req["request_id"]
+            except (ValueError, KeyError, TypeError):
+                req, rid = None, None
+            st.record("creates", {"request_id": rid, "approvals_required":
+                                  (req or {}).get("approvals_required", 1),
+                                  "summary": (req or {}).get("action", {}).get("summary", "")})
         if self.fault():
             return
         if not self.authed():
@@ -158,15 +167,9 @@ class Handler(BaseHTTPRequestHandler):
                        {"WWW-Authenticate": "Bearer"})
             return
         if path == "/v1/requests":
-            try:
-                req = json.loads(data)
-                rid = req["request_id"]
-            except (ValueError, KeyError, TypeError):
+            if req is None:
                 self.reply(400, {"error": "bad_request", "message": "bad JSON"})
                 return
-            st.record("creates", {"request_id": rid, "approvals_required":
-                                  req.get("approvals_required", 1),
-                                  "summary": req.get("action", {}).get("summary", "")})
             if st.mode == "create400":
                 self.reply(400, {"error": "bad_request", "message": "injected"})
                 return
