@@ -40,4 +40,31 @@ for MODE in seccomp both; do
   unlinked=$(sed -n 's/.*unlinked=\([0-9]*\).*/\1/p' "$T/race.out")
   check "$MODE: the allowed file was deleted meanwhile (unlinked=${unlinked:-?})" test "${unlinked:-0}" -gt 0
 done
+
+# Exec cannot be performed on the caller's behalf: an exec that needs a
+# human is refused when another thread could swap its arguments after the
+# check; the same exec from a single-threaded caller is approved normally.
+cat >>"$T/race.toml" <<'TOML'
+
+[[rule]]
+id = "ask-prog"
+kind = "exec"
+program = ["ask-prog"]
+decision = "approve"
+TOML
+cp /usr/bin/touch "$T/ask-prog"
+for OP in threxec exec; do
+  rm -f "$T/made-$OP"
+  "$INTERLOCK" run --rules "$T/race.toml" --enforce seccomp -- "$STATIC" $OP "$T/ask-prog" "$T/made-$OP" >"$T/$OP.out" 2>&1 &
+  r=$!
+  if wait_pending 1; then
+    "$INTERLOCK" approve "$(pending_ids | head -n1)" >/dev/null 2>&1
+  else
+    fail "$OP: the exec never became pending"
+  fi
+  wait $r
+done
+check "multi-threaded caller: approved exec still refused" test ! -e "$T/made-threxec"
+check "multi-threaded caller: says why" grep -q 'another thread' "$T/threxec.out"
+check "single-threaded caller: approved exec ran" test -e "$T/made-exec"
 finish

@@ -13,6 +13,7 @@
  *                                          handler installed (signals restart it)
  *   static_ops unlinkloop N PATH           N raw unlinks of PATH (benchmarks:
  *                                          a missing PATH costs one round trip each)
+ *   static_ops threxec PROG [ARG]...       raw execve while a second thread runs
  *   static_ops race ALLOWED DENIED SECS    one thread unlinks a path buffer
  *                                          while another swaps its contents
  *                                          between ALLOWED and DENIED
@@ -52,6 +53,14 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	atomic_fetch_add(&signals_seen, 1);
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
 }
 
 static char race_buf[4096];
@@ -140,6 +149,12 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			rc = syscall(SYS_unlink, argv[3]);
 		return report(rc);
+	}
+	if (!strcmp(op, "threxec") && argc >= 3) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, idle_thread, NULL) != 0)
+			return 2;
+		return report(syscall(SYS_execve, argv[2], argv + 2, environ));
 	}
 	if (!strcmp(op, "race") && argc == 5)
 		return race(argv[2], argv[3], atoi(argv[4]));
