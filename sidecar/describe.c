@@ -159,10 +159,19 @@ char *il_action_describe(const il_action *a)
 		break;
 	}
 	case IL_KIND_HTTP:
+		if (!a->url_visible || !a->method) {
+			/* an opaque request: only where it goes is known */
+			char port[16];
+			snprintf(port, sizeof port, ":%u", a->port);
+			il_append_escaped(buf, n, "http (url not visible) ");
+			il_append_escaped(buf, n, a->host ? a->host : a->addr ? a->addr : "?");
+			il_append_escaped(buf, n, port);
+			break;
+		}
 		il_append_escaped(buf, n, "http ");
 		il_append_escaped(buf, n, a->method);
 		il_append_escaped(buf, n, " ");
-		il_append_escaped(buf, n, a->url ? a->url : a->host);
+		il_append_escaped(buf, n, a->url ? a->url : a->host ? a->host : "?");
 		break;
 	default:
 		il_append_escaped(buf, n, "unknown action");
