@@ -9,7 +9,10 @@ misbehaves on request.
 
 Prints "listening on http://127.0.0.1:PORT" (and writes PORT to --port-file).
 The mode can be changed at run time: POST /_mode with body MODE.
-GET /_stats answers JSON: creates, polls, events (lists), per-id counts.
+GET /_stats answers JSON: creates, polls, events (lists), waiting (polls
+held open right now). --timing-log F appends one JSON line per answered
+create/verdict: {"phase", "request_id", "path", "recv_ns", "sent_ns"}
+(wall clock), for benchmarks.
 
 Modes (what GET /v1/requests/ID/verdict answers; create answers 201 unless
 the mode says otherwise):
@@ -29,6 +32,8 @@ the mode says otherwise):
   unknown-decision  200 with a correctly signed decision "maybe"
   expired        200 with a verdict that expired a minute ago
   insufficient   200 with a valid approve naming one reviewer (needs 2)
+  hold           202 until POST /_release, then a valid approve (benchmarks:
+                 many simultaneous long-polls released at once)
   replay         first a valid approve naming one reviewer (not enough for
                  a two-person rule), then a valid approve naming two
                  reviewers that reuses the first verdict's nonce
@@ -39,6 +44,7 @@ import hmac
 import json
 import os
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -67,14 +73,25 @@ def sign(key, v):
 
 
 class State:
-    def __init__(self, key, token, mode, delay, wait_cap, log):
+    def __init__(self, key, token, mode, delay, wait_cap, log, timing_log=None):
         self.key, self.token, self.mode, self.delay = key, token, mode, delay
         self.wait_cap, self.log = wait_cap, log
+        self.timing = open(timing_log, "a", buffering=1) if timing_log else None
         self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.released = False
+        self.waiting = 0
         self.requests = {}      # id -> {"body": dict, "created": t}
         self.creates, self.polls, self.events = [], [], []
         self.nonces = {}        # id -> nonce (replay mode)
         self.decided = {}       # id -> "approve"/"deny" set via /_decide
+
+    def time_note(self, phase, rid, path, recv_ns, sent_ns):
+        if self.timing:
+            line = json.dumps({"phase": phase, "request_id": rid, "path": path,
+                               "recv_ns": recv_ns, "sent_ns": sent_ns}) + "\n"
+            with self.lock:
+                self.timing.write(line)
 
     def record(self, kind, item):
         with self.lock:
@@ -111,7 +128,18 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
+        self.sent_ns = time.time_ns()   # the answer leaves now (timing log)
         self.wfile.write(body)
+
+    def setup(self):
+        super().setup()
+        # headers and body go out in separate writes: without this, Nagle +
+        # delayed ACK add ~40 ms to every answer
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle_one_request(self):
+        self.recv_ns = None
+        super().handle_one_request()
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -141,6 +169,13 @@ class Handler(BaseHTTPRequestHandler):
         st = self.st
         path = urlparse(self.path).path
         data = self.body()
+        self.recv_ns = time.time_ns()
+        if path == "/_release":
+            with st.cond:
+                st.released = True
+                st.cond.notify_all()
+            self.reply(200, {})
+            return
         if path == "/_mode":
             st.mode = data.decode().strip()
             self.reply(200, {"mode": st.mode})
@@ -179,6 +214,8 @@ class Handler(BaseHTTPRequestHandler):
                     st.requests[rid] = {"body": req, "created": time.time()}
             self.reply(200 if known else 201, {"request_id": rid, "status": "pending",
                                                "verdict_url": "/v1/requests/%s/verdict" % rid})
+            st.time_note("create", rid, req.get("action", {}).get("path"), self.recv_ns,
+                         self.sent_ns)
             return
         if path == "/v1/events":
             try:
@@ -194,10 +231,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         st = self.st
         u = urlparse(self.path)
+        self.recv_ns = time.time_ns()
         if u.path == "/_stats":
             with st.lock:
                 self.reply(200, {"creates": st.creates, "polls": st.polls, "events": st.events,
-                                 "mode": st.mode})
+                                 "mode": st.mode, "waiting": st.waiting})
             return
         if self.fault():
             return
@@ -226,6 +264,18 @@ class Handler(BaseHTTPRequestHandler):
         need = int(req["body"].get("approvals_required", 1))
         reviewers = ["reviewer-%d" % i for i in range(1, max(need, 1) + 1)]
         end = time.time() + wait
+        if m == "hold":
+            with st.cond:
+                st.waiting += 1
+                while not st.released and time.time() < end:
+                    st.cond.wait(max(0.0, end - time.time()))
+                st.waiting -= 1
+                released = st.released
+            if not released:
+                self.reply(202, {"request_id": rid, "status": "pending"})
+                return
+            self.recv_ns = time.time_ns()   # the verdict exists from now on
+            m = "approve"
         if m in ("pending", "approve-slow", "external"):
             while time.time() < end:
                 with st.lock:
@@ -251,6 +301,8 @@ class Handler(BaseHTTPRequestHandler):
             m = "approve"
         if m == "approve":
             self.reply(200, sign(key, make_verdict(st, rid, "approve", reviewers, "fake ok")))
+            st.time_note("verdict", rid, req["body"].get("action", {}).get("path"), self.recv_ns,
+                         self.sent_ns)
         elif m == "deny":
             self.reply(200, sign(key, make_verdict(st, rid, "deny", ["reviewer-1"], "fake says no")))
         elif m == "truncated":
@@ -293,6 +345,7 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
     ap.add_argument("--log")
+    ap.add_argument("--timing-log")
     a = ap.parse_args()
 
     def secret(path):
@@ -301,7 +354,7 @@ def main():
 
     key = secret(a.key_file)
     token = secret(a.token_file).decode() if a.token_file else None
-    Handler.st = State(key, token, a.mode, a.delay, a.wait_cap, a.log)
+    Handler.st = State(key, token, a.mode, a.delay, a.wait_cap, a.log, a.timing_log)
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 2048
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
