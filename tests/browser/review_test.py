@@ -137,6 +137,16 @@ class Browser:
     def url(self):
         return self.cmd("GET", "/url")
 
+    def wait_url(self, suffix, secs=10):
+        """The current URL once it ends with suffix (a click's navigation
+        completes asynchronously), or the last URL seen after secs."""
+        end = time.time() + secs
+        u = self.url()
+        while not u.endswith(suffix) and time.time() < end:
+            time.sleep(0.1)
+            u = self.url()
+        return u
+
     def shot(self, name):
         png = base64.b64decode(self.cmd("GET", "/screenshot"))
         os.makedirs(ART, exist_ok=True)
@@ -218,7 +228,8 @@ def main():
         check("alice has no approve button any more", len(b.finds("#approve-" + rc)) == 0)
         b.shot("review-two-person-first.png")
         b.click("#logout")
-        check("sign out returns to the login page", b.url().endswith("/login"), b.url())
+        u = b.wait_url("/login")
+        check("sign out returns to the login page", u.endswith("/login"), u)
         login(b, "bob", os.environ["PW_BOB"])
         check("bob sees alice's vote", "alice approve" in b.text("#req-" + rc))
         b.click("#approve-" + rc)
