@@ -52,6 +52,7 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz-replay/%)
 
 CORE_LIB  := $(BUILD)/lib/libinterlock-core.a
 SHIM_LIB  := $(BUILD)/lib/libinterlock.so
@@ -110,7 +111,14 @@ $(BUILD)/bench/%: bench/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_LIB) $(LDLIBS_CORE)
 
-tests: all $(TEST_BIN) $(HELPER_BIN)
+# Fuzz targets replayed without libFuzzer (tests/fuzz/replay.c): the normal
+# compiler, flags and sanitizers of this build; run by tests/run-checks.sh
+# over tests/fuzz/corpus/<name>/ and tests/fuzz/regressions/<name>/.
+$(BUILD)/tests/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay.c $(CORE_LIB) $(LDLIBS_CORE)
+
+tests: all $(TEST_BIN) $(HELPER_BIN) $(FUZZ_REPLAY_BIN)
 
 # Install missing Debian packages when root; otherwise say what to run.
 deps:

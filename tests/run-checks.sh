@@ -67,10 +67,24 @@ if [ -f rules/default.toml ]; then
   run_suite "rules test" env INTERLOCK_INSECURE_RULES=1 "$INTERLOCK_BIN" rules test rules/default.toml rules/examples/*.toml
 fi
 
+# Fuzz targets replayed over their seed corpus and kept regression inputs.
+for t in "$BUILD"/tests/fuzz-replay/fuzz_*; do
+  [ -x "$t" ] || continue
+  n=$(basename "$t"); n=${n#fuzz_}
+  run_suite "fuzz-replay/$n" "$t" --quiet "tests/fuzz/corpus/$n" "tests/fuzz/regressions/$n"
+done
+
 for t in tests/integration/*.sh; do
   [ -f "$t" ] || continue
   case "$(basename "$t")" in lib.sh) continue ;; esac
   run_suite "integration/$(basename "$t" .sh)" timeout 600 bash "$t"
+done
+
+# Evasion tests (docs/threat-model.md), run like integration suites.
+for t in tests/evasion/*.sh; do
+  [ -f "$t" ] || continue
+  case "$(basename "$t")" in lib.sh|*.bash) continue ;; esac
+  run_suite "evasion/$(basename "$t" .sh)" timeout 600 bash "$t"
 done
 
 echo
