@@ -58,9 +58,17 @@ agents_setup() {
   echo old >"$WS/timeout-me/old.log"
   install -m 0600 "$AG_DIR/rules.toml" "$T/rules.toml"
 
-  python3 "$AG_DIR/sink.py" --log "$T/sink.jsonl" --ready "$T/sink.ready" \
-    $(printf -- '--port %s ' "${SINK_PORTS[@]}") 2>"$T/sink.err" &
-  SINK_PID=$!
+  # The ports are fixed by the rules; a previous run's sink may still be
+  # letting go of them, so try a few times.
+  local try
+  for try in 1 2 3 4 5 6; do
+    python3 "$AG_DIR/sink.py" --log "$T/sink.jsonl" --ready "$T/sink.ready" \
+      $(printf -- '--port %s ' "${SINK_PORTS[@]}") 2>"$T/sink.err" &
+    SINK_PID=$!
+    wait_for test -s "$T/sink.ready" && break
+    kill -0 "$SINK_PID" 2>/dev/null && break      # still starting: let the check below wait
+    sleep 2
+  done
   node "$MODEL_SERVER" --script "$SCRIPT" --log "$T/model.jsonl" --port-file "$T/model.port" \
     >"$T/model.out" 2>"$T/model.err" &
   MODEL_PID=$!
@@ -88,6 +96,10 @@ agents_run() {
   AGENT_SECS=$((SECONDS - start))
   touch "$T/approver.stop"
   wait "$apid" 2>/dev/null
+  if [ -s "$T/approver.err" ]; then
+    echo "--- approver stderr ---"; cat "$T/approver.err"
+  fi
+  echo "--- approvals seen ---"; cat "$T/approvals.jsonl" 2>/dev/null
   echo "--- agent output ($name, exit $AGENT_RC, ${AGENT_SECS}s) ---"
   sed 's/^/  | /' "$T/agent.out" | tail -n 120
   echo "---"
