@@ -59,9 +59,15 @@ static void test_describe(void)
 	s = il_action_describe(&d);
 	CU_ASSERT_STRING_EQUAL(s, "delete /etc/passwd");
 	free(s);
-	il_action h = { .kind = IL_KIND_HTTP, .method = "POST", .url = "https://x/y\n" };
+	il_action h = { .kind = IL_KIND_HTTP, .method = "POST", .url = "https://x/y\n",
+	                .url_visible = true };
 	s = il_action_describe(&h);
 	CU_ASSERT_STRING_EQUAL(s, "http POST https://x/y\\n");
+	free(s);
+	/* opaque TLS: only the destination is known, and the summary says so */
+	il_action o = { .kind = IL_KIND_HTTP, .host = "api.example.com", .port = 443 };
+	s = il_action_describe(&o);
+	CU_ASSERT_STRING_EQUAL(s, "http (url not visible) api.example.com:443");
 	free(s);
 	/* bounded */
 	char *big = malloc(10000);
