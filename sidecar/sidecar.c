@@ -22,6 +22,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Per-peer fairness (docs/threat-model.md, "Flooding the sidecar"). A
+ * process holding more than IL_MAX_CONNS_PER_PID agent connections has its
+ * requests denied; past twice that, new connections are closed unanswered
+ * (the shim denies on EOF). At most IL_MAX_PENDING_PER_PID requests of one
+ * process and IL_MAX_PENDING_PER_SESSION of one session wait for a human at
+ * once; more are denied at once and audited (decided_by "limit"). */
+#define IL_MAX_CONNS_PER_PID 512
+#define IL_MAX_PENDING_PER_PID 256
+#define IL_MAX_PENDING_PER_SESSION 4096
+
 const char *il_user_name(uid_t uid, char *buf, size_t n)
 {
 	struct passwd pw, *res = NULL;
@@ -124,6 +134,36 @@ static bool uid_allowed(const il_sidecar *sc, uid_t uid)
 
 static void conn_event(il_loop *l, int fd, uint32_t events, void *arg);
 
+/* Agent connections open from peer process pid (the sidecar's own
+ * in-process connections, the seccomp supervisor's, are not counted). */
+static size_t conns_of_pid(const il_sidecar *sc, pid_t pid)
+{
+	size_t n = 0;
+	if (pid == getpid())
+		return 0;
+	for (const il_conn *c = sc->conns; c; c = c->next)
+		if (!c->is_ctl && c->pid == pid)
+			n++;
+	return n;
+}
+
+/* A descriptor kept in reserve: when accept fails with EMFILE/ENFILE it is
+ * released to accept and close the waiting connection (the shim denies on
+ * EOF), so the listening socket does not stay readable forever. */
+static int spare_fd = -1;
+
+static void shed_connection(int lfd)
+{
+	if (spare_fd >= 0) {
+		close(spare_fd);
+		spare_fd = -1;
+	}
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void accept_cb(il_loop *l, int lfd, uint32_t events, void *arg, bool is_ctl)
 {
 	(void)events;
@@ -131,8 +171,17 @@ static void accept_cb(il_loop *l, int lfd, uint32_t events, void *arg, bool is_c
 	for (int i = 0; i < 64; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE) {
+				static int64_t warned;
+				int64_t now = il_now_mono_ms();
+				if (now - warned > 10000) {
+					il_warn("accept: %s (connections are being refused)", strerror(errno));
+					warned = now;
+				}
+				shed_connection(lfd);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				il_warn("accept: %s", strerror(errno));
+			}
 			return;
 		}
 		struct ucred cr;
@@ -140,6 +189,10 @@ static void accept_cb(il_loop *l, int lfd, uint32_t events, void *arg, bool is_c
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 || !uid_allowed(sc, cr.uid)) {
 			/* Not one of ours: close without a word (the shim denies on EOF). */
 			close(fd);
+			continue;
+		}
+		if (!is_ctl && conns_of_pid(sc, cr.pid) >= 2 * IL_MAX_CONNS_PER_PID) {
+			close(fd);   /* far over its share: not even an answer */
 			continue;
 		}
 		il_conn *c = calloc(1, sizeof *c);
@@ -295,6 +348,56 @@ static void why_rule(const il_verdict *v, const char *prefix, char *buf, size_t 
 		snprintf(buf, n, "%sdefault decision", prefix);
 }
 
+/* The process a request counts against: the peer (SO_PEERCRED), or, for
+ * the sidecar's own in-process connections (the seccomp supervisor), the
+ * caller it read from the kernel. */
+static pid_t limit_pid(const il_conn *c, const il_action *a)
+{
+	if (c && c->pid != getpid())
+		return c->pid;
+	return a->pid;
+}
+
+/* NULL when c's peer holds no more connections than its share, else why
+ * (into buf): its every request is then denied. */
+static const char *over_conn_limit(const il_sidecar *sc, const il_conn *c, char *buf, size_t n)
+{
+	size_t conns = conns_of_pid(sc, c->pid);
+	if (conns <= IL_MAX_CONNS_PER_PID)
+		return NULL;
+	snprintf(buf, n, "limit: process %d holds %zu connections to the sidecar (at most %d)",
+	         (int)c->pid, conns, IL_MAX_CONNS_PER_PID);
+	return buf;
+}
+
+/* NULL when c may park one more request for a human, else why not (into
+ * buf). Bounds what one process or one session can hold in the sidecar. */
+static const char *over_limit(const il_sidecar *sc, const il_conn *c, const il_action *a,
+                              char *buf, size_t n)
+{
+	pid_t pid = limit_pid(c, a);
+	size_t by_pid = 0, by_session = 0;
+	for (const il_request *r = sc->reqs; r; r = r->next) {
+		if (r->done)
+			continue;
+		if (limit_pid(r->conn, &r->msg.action) == pid)
+			by_pid++;
+		if (r->msg.action.session && a->session && strcmp(r->msg.action.session, a->session) == 0)
+			by_session++;
+	}
+	if (by_pid >= IL_MAX_PENDING_PER_PID) {
+		snprintf(buf, n, "limit: process %d already has %zu requests waiting for approval (at most %d)",
+		         (int)pid, by_pid, IL_MAX_PENDING_PER_PID);
+		return buf;
+	}
+	if (by_session >= IL_MAX_PENDING_PER_SESSION) {
+		snprintf(buf, n, "limit: session %s already has %zu requests waiting for approval (at most %d)",
+		         a->session, by_session, IL_MAX_PENDING_PER_SESSION);
+		return buf;
+	}
+	return NULL;
+}
+
 /* Decide an action that arrived on c and answer (or park it). Takes
  * ownership of msg. */
 static void handle_decide(il_conn *c, il_wire_message *msg)
@@ -325,6 +428,9 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 	const char *decided_by = v.primary ? "rule" : "default";
 	char err[512], why[700];
 	int64_t now_mono = il_now_mono_ms();
+
+	if (over_conn_limit(sc, c, why, sizeof why))
+		goto limited;
 
 	if (sc->o.dry_run && sc->o.dryrun)
 		il_dryrun_record(sc->o.dryrun, a, &v);
@@ -410,7 +516,19 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		goto out;
 	}
 
-	/* approve: park it for a human */
+	/* approve: park it for a human, within this peer's share */
+	if (over_limit(sc, c, a, why, sizeof why)) {
+limited:;
+		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
+		                      .decision = "deny", .decided_by = "limit",
+		                      .reason = why, .latency_ms = 0 };
+		if (il_sc_audit(sc, &r, err, sizeof err) < 0)
+			il_warn("%s", err);   /* still a deny */
+		char *m = il_sc_message("denied", summary, why);
+		send_verdict(c, IL_WIRE_DENY, id, rule, why, m, NULL);
+		free(m);
+		goto out;
+	}
 	il_request *req = il_request_new(sc, c, msg, &v, summary);
 	if (!req) {
 		protocol_error(c, "out of memory");
@@ -560,6 +678,8 @@ il_sidecar *il_sidecar_new(il_loop *loop, const il_sidecar_opts *o, char *err, s
 	sc->o = *o;
 	sc->grants = il_grants_new();
 	sc->agent_fd = sc->ctl_fd = -1;
+	if (spare_fd < 0)
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sc->session = strdup(o->session ? o->session : "");
 	sc->agent_id = o->agent_id ? strdup(o->agent_id) : NULL;
 	sc->agent_path = strdup(o->agent_sock);
