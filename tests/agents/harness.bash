@@ -91,7 +91,7 @@ agents_run() {
   local start=$SECONDS
   (cd "$WS" && timeout "$AGENT_TIMEOUT" "$INTERLOCK" run --approver cli \
       --rules "$IL_ROOT/rules/default.toml" --rules "$T/rules.toml" \
-      --audit "$T/audit.jsonl" --agent-id "$name" -- "$@") >"$T/agent.out" 2>&1
+      --audit "$T/audit.jsonl" --agent-id "$name" -- "$@") </dev/null >"$T/agent.out" 2>&1
   AGENT_RC=$?
   AGENT_SECS=$((SECONDS - start))
   touch "$T/approver.stop"
