@@ -34,6 +34,15 @@
 #define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
 #endif
 
+/* Linux 6.6+: wake the supervisor and the caller synchronously (on the
+ * same CPU), which roughly halves the cost of a notification round trip. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 #define DECIDED_SLOTS 128
 #define DECIDED_TTL_MS 3000
 #define RECV_BATCH 64
@@ -877,6 +886,10 @@ int il_seccomp_sup_add_listener(il_seccomp_sup *s, int fd, pid_t launcher_child,
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	/* best effort: older kernels answer EINVAL */
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 &&
+	    errno != EINVAL && errno != ENOTTY)
+		il_warn("seccomp: SECCOMP_IOCTL_NOTIF_SET_FLAGS: %s", strerror(errno));
 	if (il_loop_add_fd(s->loop, fd, EPOLLIN, on_listener, L) < 0) {
 		snprintf(err, n, "epoll (seccomp listener): %s", strerror(errno));
 		free(L);
