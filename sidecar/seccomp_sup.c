@@ -4,6 +4,7 @@
  */
 #include "seccomp_sup.h"
 #include "action.h"
+#include "describe.h"
 #include "seccomp_args.h"
 #include "seccomp_cache.h"
 #include "seccomp_decide.h"
@@ -761,8 +762,11 @@ static void handle(listener *L, const struct seccomp_notif *req)
 	/* ...or reuse its answer. */
 	decided *d = recent_find(s, c->dkey);
 	if (d) {
+		char *what = d->allow ? NULL : il_action_describe(&c->a);
 		char msg[IL_SC_PATH_MAX + 64];
-		snprintf(msg, sizeof msg, "interlock: denied %s (denied moments ago)", hook);
+		snprintf(msg, sizeof msg, "interlock: denied %s (the same call was denied moments ago)",
+		         what ? what : hook);
+		free(what);
 		apply(c, d->allow, d->human, msg);
 		return;
 	}
