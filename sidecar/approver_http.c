@@ -196,11 +196,14 @@ static void apply_verdict(hreq *h, const il_verdict_msg *m)
 	}
 	if (m->decision != IL_VERDICT_APPROVE)
 		return;   /* unreachable: the parser knows only these two */
-	/* Distinct reviewers only, and enough of them. */
+	/* Distinct reviewers only, never the requester (the service should
+	 * refuse self-approval; we do not count it either), and enough of them. */
+	char requester[128];
+	il_user_name(h->req->action->uid, requester, sizeof requester);
 	size_t distinct = 0;
 	const char *names[IL_VERDICT_MAX_REVIEWERS];
 	for (size_t i = 0; i < m->nreviewers && i < IL_VERDICT_MAX_REVIEWERS; i++) {
-		bool dup = false;
+		bool dup = strcmp(m->reviewers[i], requester) == 0;
 		for (size_t j = 0; j < distinct; j++)
 			if (strcmp(names[j], m->reviewers[i]) == 0)
 				dup = true;

@@ -32,6 +32,7 @@ the mode says otherwise):
   unknown-decision  200 with a correctly signed decision "maybe"
   expired        200 with a verdict that expired a minute ago
   insufficient   200 with a valid approve naming one reviewer (needs 2)
+  self-approve   200 with a valid approve naming the requester (self-approval)
   hold           202 until POST /_release, then a valid approve (benchmarks:
                  many simultaneous long-polls released at once)
   replay         first a valid approve naming one reviewer (not enough for
@@ -321,6 +322,9 @@ class Handler(BaseHTTPRequestHandler):
         elif m == "expired":
             self.reply(200, sign(key, make_verdict(st, rid, "approve", reviewers, ttl_ms=1000,
                                                    issued_shift=-60000)))
+        elif m == "self-approve":
+            who = req["body"].get("requester") or "root"
+            self.reply(200, sign(key, make_verdict(st, rid, "approve", [who])))
         elif m == "insufficient":
             self.reply(200, sign(key, make_verdict(st, rid, "approve", ["reviewer-1"])))
         elif m == "replay":

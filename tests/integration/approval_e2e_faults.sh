@@ -4,7 +4,7 @@
 # fake_approval_service.py): 500s, 429 with Retry-After, a hung server,
 # truncated and garbage bodies, a forged or missing signature, a verdict
 # for another request, an unknown decision, an expired verdict, too few
-# reviewers for a two-person rule, a replayed nonce, a 400 on create, a
+# reviewers for a two-person rule, a replayed nonce, self-approval, a 400 on create, a
 # refused connection and a TLS handshake against a plain-HTTP port. Every
 # one must deny at (or before) the deadline — the gated delete of a real
 # program must not happen — and none may approve. Then the positive cases:
@@ -117,6 +117,7 @@ expect_denied "unknown decision value" "$T/victim-maybe" unknown-decision
 expect_denied "expired verdict" "$T/victim-expired" expired
 expect_denied "too few reviewers (two-person rule)" "$T/pair-one" insufficient
 expect_denied "replayed nonce" "$T/pair-replay" replay
+expect_denied "approved by the requester (self-approval)" "$T/victim-self" self-approve
 check "replay: logged as replayed" grep -q "replayed" "$T/replayed nonce.err"
 : > "$T/fake.log"
 expect_denied "400 on create" "$T/victim-400" create400
