@@ -12,6 +12,7 @@ log = open(sys.argv[2], 'a', buffering=1)
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
+    disable_nagle_algorithm = True
 
     def _do(self):
         n = int(self.headers.get('Content-Length') or 0)

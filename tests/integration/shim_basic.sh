@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/shim_helpers.bash"
 
 # --- exports: only the hooks -------------------------------------------------
-want="GLIBC_2.15 GLIBC_2.2.5 connect execl execle execlp execv execve execveat execvp execvpe fexecve getaddrinfo gethostbyname popen posix_spawn@@GLIBC_2.15 posix_spawn@GLIBC_2.2.5 posix_spawnp@@GLIBC_2.15 posix_spawnp@GLIBC_2.2.5 remove rename renameat renameat2 rmdir system unlink unlinkat"
+want="GLIBC_2.15 GLIBC_2.2.5 SSL_free SSL_write SSL_write_ex close connect dup2 dup3 execl execle execlp execv execve execveat execvp execvpe fexecve getaddrinfo gethostbyname gnutls_deinit gnutls_record_send popen posix_spawn@@GLIBC_2.15 posix_spawn@GLIBC_2.2.5 posix_spawnp@@GLIBC_2.15 posix_spawnp@GLIBC_2.2.5 remove rename renameat renameat2 rmdir send sendmsg sendto system unlink unlinkat write writev"
 got=$(nm -D --defined-only "$SHIM" | awk '{print $3}' | sort | tr '\n' ' ' | sed 's/ $//')
 if [ "$got" = "$want" ]; then pass "exports exactly the hook symbols"; else fail "exports" "got: $got"; fi
 
