@@ -171,6 +171,8 @@ static void finish(il_request *r, il_wire_decision d, const char *decided_by,
 	}
 	if (d == IL_WIRE_ALLOW && reviewer)
 		il_grants_add(sc->grants, &r->msg.action, r->id, il_now_mono_ms());
+	if (d == IL_WIRE_DENY)
+		il_denymemo_note(sc->denied, &r->msg.action, reason, il_now_mono_ms());
 	r->done = true;
 	if (sc->npending)
 		sc->npending--;

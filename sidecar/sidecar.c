@@ -503,8 +503,24 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		goto out;
 	}
 
+	/* a shell retrying a denied program under its next $PATH name */
+	const char *again = v.decision == IL_APPROVE ? il_denymemo_check(sc->denied, a, now_mono) : NULL;
+	if (again) {
+		snprintf(why, sizeof why, "denied moments ago: %s", again);
+		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
+		                      .decision = "deny", .decided_by = "repeat",
+		                      .reason = why, .latency_ms = 0 };
+		if (il_sc_audit(sc, &r, err, sizeof err) < 0)
+			il_warn("%s", err);   /* still a deny */
+		char *m = il_sc_message("denied", summary, why);
+		send_verdict(c, IL_WIRE_DENY, id, rule, why, m, NULL);
+		free(m);
+		goto out;
+	}
+
 	if (v.decision == IL_DENY) {
 		why_rule(&v, "", why, sizeof why);
+		il_denymemo_note(sc->denied, a, why, now_mono);
 		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
 		                      .decision = "deny", .decided_by = decided_by,
 		                      .reason = why, .latency_ms = 0 };
@@ -677,6 +693,7 @@ il_sidecar *il_sidecar_new(il_loop *loop, const il_sidecar_opts *o, char *err, s
 	sc->loop = loop;
 	sc->o = *o;
 	sc->grants = il_grants_new();
+	sc->denied = il_denymemo_new();
 	sc->agent_fd = sc->ctl_fd = -1;
 	if (spare_fd < 0)
 		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -764,6 +781,7 @@ void il_sidecar_free(il_sidecar *sc)
 	free(sc->agent_id);
 	free(sc->roots);
 	il_grants_free(sc->grants);
+	il_denymemo_free(sc->denied);
 	free(sc);
 }
 

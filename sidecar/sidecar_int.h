@@ -7,6 +7,7 @@
 #ifndef INTERLOCK_SIDECAR_INT_H
 #define INTERLOCK_SIDECAR_INT_H
 
+#include "denymemo.h"
 #include "grant.h"
 #include "journal.h"
 #include "sidecar.h"
@@ -87,6 +88,7 @@ struct il_sidecar {
 	size_t njournaled;            /* journaled requests not yet done */
 	bool suspending;              /* shutdown that keeps the journal's requests */
 	il_grants *grants;            /* what approved programs may delete (grant.h) */
+	il_denymemo *denied;          /* execs denied moments ago (denymemo.h) */
 };
 
 /* sidecar.c */
