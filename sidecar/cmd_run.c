@@ -70,46 +70,67 @@ static int exe_dir(char *buf, size_t n)
 	return 0;
 }
 
-/* Find libinterlock.so: $INTERLOCK_SHIM, <exe>/../lib/libinterlock.so
- * (build tree), <prefix>/lib/interlock/libinterlock.so. */
+/* The first readable candidate (resolved) into out, else every path tried
+ * appended to `tried`. Candidates are relative to the executable's
+ * directory (a build tree or a relocated install) and then to PREFIX. */
+static bool first_readable(const char *const *cands, size_t ncands, char *out, size_t n,
+                           char *tried, size_t tn)
+{
+	char dir[PATH_MAX], cand[PATH_MAX + 64];
+	bool have_dir = exe_dir(dir, sizeof dir) == 0;
+	for (size_t i = 0; i < ncands; i++) {
+		bool rel = strncmp(cands[i], "@exe/", 5) == 0;
+		if (rel && !have_dir)
+			continue;
+		snprintf(cand, sizeof cand, "%s/%s", rel ? dir : INTERLOCK_PREFIX,
+		         cands[i] + (rel ? 5 : 8));
+		char real[PATH_MAX];
+		if (access(cand, R_OK) == 0 && realpath(cand, real) && strlen(real) < n) {
+			snprintf(out, n, "%s", real);
+			return true;
+		}
+		size_t l = strlen(tried);
+		snprintf(tried + l, tn - l, "%s%s", l ? ", " : "", cand);
+	}
+	return false;
+}
+
+/* Find libinterlock.so: $INTERLOCK_SHIM, else next to the executable
+ * (build tree: build/bin/../lib; install: bin/../lib/interlock), else the
+ * configured prefix. */
 static int find_shim(char *out, size_t n)
 {
 	const char *env = getenv(IL_ENV_SHIM);
-	char dir[PATH_MAX], cand[PATH_MAX + 64];
 	if (env && *env) {
 		if (!realpath(env, out) || access(out, R_OK) < 0)
 			die("%s=%s: %s", IL_ENV_SHIM, env, strerror(errno));
 		return 0;
 	}
-	if (exe_dir(dir, sizeof dir) == 0) {
-		snprintf(cand, sizeof cand, "%s/../lib/libinterlock.so", dir);
-		if (access(cand, R_OK) == 0 && realpath(cand, out) && strlen(out) < n)
-			return 0;
-	}
-	snprintf(cand, sizeof cand, "%s/lib/interlock/libinterlock.so", INTERLOCK_PREFIX);
-	if (access(cand, R_OK) == 0 && realpath(cand, out))
+	static const char *const cands[] = {
+		"@exe/../lib/libinterlock.so",
+		"@exe/../lib/interlock/libinterlock.so",
+		"@prefix/lib/interlock/libinterlock.so",
+	};
+	char tried[4 * PATH_MAX] = "";
+	if (first_readable(cands, IL_ARRAY_LEN(cands), out, n, tried, sizeof tried))
 		return 0;
-	die("cannot find libinterlock.so (looked in %s/../lib and %s/lib/interlock); set %s",
-	    dir, INTERLOCK_PREFIX, IL_ENV_SHIM);
+	die("cannot find libinterlock.so (looked in %s); set %s", tried, IL_ENV_SHIM);
 }
 
-/* The default rule file: <repo>/rules/default.toml when running from a
- * build tree (<repo>/build/bin/interlock), else the installed one. */
+/* The default rule file: an install's share/interlock/rules/default.toml
+ * next to the executable, the repository's rules/default.toml when running
+ * from a build tree (build/bin or build/<san>/bin), else PREFIX's. */
 static char *find_default_rules(void)
 {
-	char dir[PATH_MAX], cand[PATH_MAX + 64], tried[2 * PATH_MAX + 200] = "";
-	if (exe_dir(dir, sizeof dir) == 0) {
-		snprintf(cand, sizeof cand, "%s/../../rules/default.toml", dir);
-		char real[PATH_MAX];
-		if (access(cand, R_OK) == 0 && realpath(cand, real))
-			return xstrdup(real);
-		snprintf(tried, sizeof tried, "%s, ", cand);
-	}
-	snprintf(cand, sizeof cand, "%s/share/interlock/rules/default.toml", INTERLOCK_PREFIX);
-	if (access(cand, R_OK) == 0)
-		return xstrdup(cand);
-	size_t l = strlen(tried);
-	snprintf(tried + l, sizeof tried - l, "%s", cand);
+	static const char *const cands[] = {
+		"@exe/../share/interlock/rules/default.toml",
+		"@exe/../../rules/default.toml",
+		"@exe/../../../rules/default.toml",
+		"@prefix/share/interlock/rules/default.toml",
+	};
+	char out[PATH_MAX], tried[5 * PATH_MAX] = "";
+	if (first_readable(cands, IL_ARRAY_LEN(cands), out, sizeof out, tried, sizeof tried))
+		return xstrdup(out);
 	die("no rules file given and no default rules found (looked in %s); use --rules FILE", tried);
 }
 
