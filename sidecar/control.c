@@ -74,7 +74,7 @@ int il_control_call(const char *ctl_path, const cJSON *req, cJSON **resp,
 			break;
 		}
 		if (got == cap) {
-			if (cap >= IL_CONTROL_MAX_LINE) {
+			if (cap >= IL_CONTROL_MAX_RESPONSE) {
 				snprintf(err, n, "%s: response too long", ctl_path);
 				return -1;
 			}

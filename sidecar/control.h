@@ -20,6 +20,9 @@
 
 /* Longest request or response line either side accepts (bytes). */
 #define IL_CONTROL_MAX_LINE (1024u * 1024u)
+/* Longest response line a client accepts: `pending` lists every pending
+ * request (thousands in a shared sidecar under load, ~400 bytes each). */
+#define IL_CONTROL_MAX_RESPONSE (64u * 1024u * 1024u)
 /* How long a client waits for the sidecar's answer. */
 #define IL_CONTROL_TIMEOUT_MS 10000
 
