@@ -4,6 +4,8 @@
 #   rm-rf-20k-both     `rm -rf` of a 20,000-file tree under
 #                      `interlock run --enforce both` (shim + supervisor);
 #   rm-rf-20k-seccomp  the same with the supervisor alone;
+#   rm-rf-20k-preload  the same with the shim alone (what `both` adds on
+#                      top of the supervisor);
 #   rm-rf-20k-strace   the same under `strace -f` (ptrace-based tracing,
 #                      for comparison);
 #   seccomp-roundtrip  microseconds per supervised system call (a static
@@ -36,20 +38,18 @@ fi
 
 # make_tree DIR: N files in directories of 100.
 make_tree() {
-  python3 - "$1" "$N" <<'PY'
-import os, sys
-root, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    d = os.path.join(root, "d%03d" % (i // 100))
-    if i % 100 == 0:
-        os.makedirs(d, exist_ok=True)
-    open(os.path.join(d, "f%05d" % i), "w").close()
-PY
+  local i=0 d
+  while [ $i -lt "$N" ]; do
+    d=$(printf '%s/d%03d' "$1" $((i / 100)))
+    mkdir -p "$d"
+    (cd "$d" && touch $(seq -f 'f%05g' $i $((i + 99 < N - 1 ? i + 99 : N - 1))))
+    i=$((i + 100))
+  done
 }
 # timed CMD...: wall seconds of CMD (3 decimals).
 timed() {
   local s e
-  s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+  s=$(date +%s.%N); "$@" >/dev/null 2>"$W/last.err"; e=$(date +%s.%N)
   awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }'
 }
 # best_of CMD...: the fastest of 3 runs, each on a fresh tree.
@@ -58,7 +58,7 @@ best_of() {
   for _ in 1 2 3; do
     rm -rf "$W/tree"; make_tree "$W/tree"
     t=$(timed "$@")
-    [ ! -e "$W/tree" ] || { echo "bench: tree not removed by: $*" >&2; }
+    [ ! -e "$W/tree" ] || { echo "bench: tree not removed by: $*: $(head -n1 "$W/last.err")" >&2; }
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
   done
   echo "$best"
@@ -68,8 +68,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 native=$(best_of rm -rf "$W/tree")
 both=$(best_of "$INTERLOCK" run --rules "$W/rules.toml" --enforce both -- rm -rf "$W/tree")
 sec=$(best_of "$INTERLOCK" run --rules "$W/rules.toml" --enforce seccomp -- rm -rf "$W/tree")
+pre=$(best_of "$INTERLOCK" run --rules "$W/rules.toml" --enforce preload -- rm -rf "$W/tree")
 echo "bench: rm-rf-20k-both native=${native}s interlock=${both}s ratio=$(ratio "$both" "$native") target=2.50"
 echo "bench: rm-rf-20k-seccomp native=${native}s interlock=${sec}s ratio=$(ratio "$sec" "$native") target=2.50"
+echo "bench: rm-rf-20k-preload native=${native}s interlock=${pre}s ratio=$(ratio "$pre" "$native") target=1.50"
 if command -v strace >/dev/null 2>&1; then
   st=$(best_of strace -f -qq -o /dev/null rm -rf "$W/tree")
   echo "bench: rm-rf-20k-strace native=${native}s interlock=${st}s ratio=$(ratio "$st" "$native") target=-"
