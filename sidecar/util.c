@@ -1,6 +1,6 @@
 /*
  * util.c — allocation, error reporting, integer and duration parsing,
- * clocks and whole-buffer I/O for the sidecar and the CLI.
+ * hex encoding, clocks and whole-buffer I/O for the sidecar and the CLI.
  */
 #include "util.h"
 
@@ -73,6 +73,16 @@ void il_warn(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	vwarn_impl(fmt, ap, 0);
+	va_end(ap);
+}
+
+void il_set_err(char *err, size_t n, const char *fmt, ...)
+{
+	if (!err || n == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
 	va_end(ap);
 }
 
@@ -217,6 +227,40 @@ const char *il_format_duration(int64_t ms, char *buf, size_t n)
 	if (ms > 0 && off < n)
 		snprintf(buf + off, n - off, "%lldms", (long long)ms);
 	return buf;
+}
+
+int il_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void il_hex_encode(const unsigned char *b, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int il_hex_decode(const char *s, unsigned char *out, size_t n)
+{
+	if (!s || strnlen(s, 2 * n + 1) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int hi = il_hex_value(s[2 * i]), lo = il_hex_value(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
 }
 
 int64_t il_now_mono_ms(void)

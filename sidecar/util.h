@@ -40,6 +40,10 @@ IL_NORETURN IL_PRINTF(1, 2) void die(const char *fmt, ...);
 IL_NORETURN IL_PRINTF(1, 2) void die_with_error(const char *fmt, ...);
 IL_PRINTF(1, 2) void il_warn(const char *fmt, ...);
 
+/* Format a one-line error message into err[n] (nothing when err is NULL or
+ * n is 0): the (err, errlen) out-parameter convention of the libraries. */
+IL_PRINTF(3, 4) void il_set_err(char *err, size_t n, const char *fmt, ...);
+
 /* Allocation that dies on exhaustion (binaries only; never in the shim). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
@@ -56,6 +60,14 @@ int il_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int il_parse_duration(const char *s, int64_t *ms);
 /* Format milliseconds back ("5m", "1h30m", "250ms") into buf. */
 const char *il_format_duration(int64_t ms, char *buf, size_t n);
+
+/* Hex: the value of one hex digit (either case), or -1. */
+int il_hex_value(int c);
+/* n bytes as 2*n lower-case hex digits plus a NUL into out[2*n+1]. */
+void il_hex_encode(const unsigned char *b, size_t n, char *out);
+/* Decode s, which must be exactly 2*n hex digits (either case), into
+ * out[n]. 0, or -1 (NULL, wrong length, not hex; out then unspecified). */
+int il_hex_decode(const char *s, unsigned char *out, size_t n);
 
 /* Monotonic and wall clocks in milliseconds. */
 int64_t il_now_mono_ms(void);
