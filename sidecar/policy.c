@@ -2,7 +2,8 @@
  * policy.c — the rules engine's public face: read rule files safely
  * (permission check, bounded size), hash them into the policy version,
  * hand each document to the loader, and answer questions about the
- * loaded policy. Matching lives in policy_match.c, validation in
+ * loaded policy. Deciding lives in policy_decide.c (rule conditions in
+ * policy_match.c, per-action facts in policy_actx.c), validation in
  * policy_load.c / policy_conds.c, [[test]] tables in rules_test.c.
  */
 #include "policy_internal.h"

@@ -1,8 +1,8 @@
 /*
  * policy_internal.h — the compiled form of a rule set, shared by the
- * loader (policy_load.c), the matcher (policy_match.c), the [[test]]
- * tables (rules_test.c) and the public accessors (policy.c). Nothing
- * outside those files includes it.
+ * loader (policy_load.c), the matcher (policy_decide.c, policy_match.c,
+ * policy_actx.c), the [[test]] tables (rules_test.c) and the public
+ * accessors (policy.c). Nothing outside those files includes it.
  */
 #ifndef INTERLOCK_POLICY_INTERNAL_H
 #define INTERLOCK_POLICY_INTERNAL_H
