@@ -134,6 +134,23 @@ static bool uid_allowed(const il_sidecar *sc, uid_t uid)
 
 static void conn_event(il_loop *l, int fd, uint32_t events, void *arg);
 
+/* Input buffer bytes held by all connections together. A connection whose
+ * partial frame would take the total past IL_MAX_INPUT_BUFFERED is ended
+ * with a protocol error (its request denied), so half-sent 4 MiB frames on
+ * many connections cannot exhaust the sidecar's memory. Idle connections
+ * give large buffers back. */
+#define IL_MAX_INPUT_BUFFERED (256u * 1024u * 1024u)
+#define IL_IDLE_INPUT_KEEP (64u * 1024u)
+static size_t input_buffered;
+
+static void conn_release_input(il_conn *c)
+{
+	input_buffered -= c->incap <= input_buffered ? c->incap : input_buffered;
+	free(c->in);
+	c->in = NULL;
+	c->inlen = c->incap = 0;
+}
+
 /* Agent connections open from peer process pid (the sidecar's own
  * in-process connections, the seccomp supervisor's, are not counted). */
 static size_t conns_of_pid(const il_sidecar *sc, pid_t pid)
@@ -241,7 +258,7 @@ void il_conn_close(il_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	sc->nconns--;
-	free(c->in);
+	conn_release_input(c);
 	il_wire_buf_free(&c->out);
 	free(c);
 }
@@ -655,12 +672,20 @@ static void conn_event(il_loop *l, int fd, uint32_t events, void *arg)
 				size_t cap = c->incap ? c->incap * 2 : 4096;
 				if (cap > limit)
 					cap = limit;
+				if (input_buffered + (cap - c->incap) > IL_MAX_INPUT_BUFFERED) {
+					if (c->is_ctl)
+						c->close_after_flush = true;
+					else
+						protocol_error(c, "the sidecar's input buffers are full; try again");
+					break;
+				}
 				uint8_t *in = realloc(c->in, cap);
 				if (!in) {
 					c->close_after_flush = true;
 					break;
 				}
 				c->in = in;
+				input_buffered += cap - c->incap;
 				c->incap = cap;
 			}
 			ssize_t r = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
@@ -678,6 +703,8 @@ static void conn_event(il_loop *l, int fd, uint32_t events, void *arg)
 			else
 				agent_input(c);
 		}
+		if (!c->inlen && c->incap > IL_IDLE_INPUT_KEEP)
+			conn_release_input(c);   /* a big frame was handled: give it back */
 	}
 	if (c->out.len > c->outoff || c->close_after_flush)
 		conn_flush(c);
