@@ -134,18 +134,26 @@ static bool uid_allowed(const il_sidecar *sc, uid_t uid)
 
 static void conn_event(il_loop *l, int fd, uint32_t events, void *arg);
 
-/* Input buffer bytes held by all connections together. A connection whose
- * partial frame would take the total past IL_MAX_INPUT_BUFFERED is ended
- * with a protocol error (its request denied), so half-sent 4 MiB frames on
- * many connections cannot exhaust the sidecar's memory. Idle connections
- * give large buffers back. */
+/* Input buffer bytes beyond the first IL_IDLE_INPUT_KEEP of each
+ * connection, held by all connections together. A connection whose partial
+ * frame would take that total past IL_MAX_INPUT_BUFFERED is ended with a
+ * protocol error (its request denied), so half-sent 4 MiB frames on many
+ * connections cannot exhaust the sidecar's memory, while ordinary requests
+ * (well under 64 KiB) never compete for it. Idle connections give large
+ * buffers back. */
 #define IL_MAX_INPUT_BUFFERED (256u * 1024u * 1024u)
 #define IL_IDLE_INPUT_KEEP (64u * 1024u)
 static size_t input_buffered;
 
+static size_t input_counted(size_t cap)
+{
+	return cap > IL_IDLE_INPUT_KEEP ? cap - IL_IDLE_INPUT_KEEP : 0;
+}
+
 static void conn_release_input(il_conn *c)
 {
-	input_buffered -= c->incap <= input_buffered ? c->incap : input_buffered;
+	size_t n = input_counted(c->incap);
+	input_buffered -= n <= input_buffered ? n : input_buffered;
 	free(c->in);
 	c->in = NULL;
 	c->inlen = c->incap = 0;
@@ -672,7 +680,8 @@ static void conn_event(il_loop *l, int fd, uint32_t events, void *arg)
 				size_t cap = c->incap ? c->incap * 2 : 4096;
 				if (cap > limit)
 					cap = limit;
-				if (input_buffered + (cap - c->incap) > IL_MAX_INPUT_BUFFERED) {
+				size_t more = input_counted(cap) - input_counted(c->incap);
+				if (input_buffered + more > IL_MAX_INPUT_BUFFERED) {
 					if (c->is_ctl)
 						c->close_after_flush = true;
 					else
@@ -685,7 +694,7 @@ static void conn_event(il_loop *l, int fd, uint32_t events, void *arg)
 					break;
 				}
 				c->in = in;
-				input_buffered += cap - c->incap;
+				input_buffered += more;
 				c->incap = cap;
 			}
 			ssize_t r = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
