@@ -2,12 +2,12 @@
  * approval_request.c — the create-request body of the external approval
  * protocol (POST /v1/requests): the action with its full context, cleaned
  * to valid, bounded UTF-8 with credentials redacted, plus the matched
- * rules, risk, approvers and escalation. Also the UTF-8 validator the
- * verdict checks share. Contracts in approval_proto.h; wire format in
- * docs/approval-protocol.md.
+ * rules, risk, approvers and escalation. Contracts in approval_proto.h;
+ * wire format in docs/approval-protocol.md.
  */
 #include "approval_internal.h"
 #include "approval_proto.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -25,45 +25,6 @@ bool il_json_add_int(cJSON *obj, const char *key, long long v)
 /* ---------------------------------------------------------------- UTF-8 */
 
 /*
- * Length of the valid UTF-8 sequence at s[0..n) (1..4), or 0 when the bytes
- * there are not a valid, shortest-form encoding of a Unicode scalar value.
- */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	unsigned cp, min;
-	if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-	else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
-	else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-	else return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
-bool il_utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		size_t l = utf8_seq(p + i, n - i);
-		if (l == 0)
-			return false;
-		i += l;
-	}
-	return true;
-}
-
-/*
  * A copy of s that is valid UTF-8 of at most `max` bytes: invalid bytes
  * become U+FFFD (*lossy set), and the string is cut at a character
  * boundary (*truncated set). NULL on OOM.
@@ -77,7 +38,7 @@ static char *utf8_clean(const char *s, size_t max, bool *lossy, bool *truncated)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0;
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_seq(p + i, n - i);
+		size_t l = il_utf8_seq_len(p + i, n - i);
 		size_t w = l ? l : 3;
 		if (o + w > max) {
 			*truncated = true;

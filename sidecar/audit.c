@@ -12,6 +12,7 @@
  * re-serialise JSON the way this writer does.
  */
 #include "audit.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -21,7 +22,6 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -49,17 +49,6 @@ struct il_audit {
 	bool broken;           /* a failed write could not be undone */
 };
 
-static void set_err(char *err, size_t n, const char *fmt, ...) IL_PRINTF(3, 4);
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-	if (!err || n == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- hashing ---------------------------------------------------------- */
 
 /* hex(SHA-256(prev || body)) into out[65]. 0 ok, -1 when OpenSSL fails. */
@@ -75,12 +64,7 @@ static int chain_hash(const char *prev, const char *body, size_t body_len, char 
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return -1;
-	static const char hx[] = "0123456789abcdef";
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hx[md[i] >> 4];
-		out[2 * i + 1] = hx[md[i] & 15];
-	}
-	out[64] = '\0';
+	il_hex_encode(md, 32, out);
 	return 0;
 }
 
@@ -95,39 +79,6 @@ static bool is_hex64(const char *s, size_t len)
 }
 
 /* ---- record building -------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at p (at most avail bytes), 0 when the
- * bytes there are not valid UTF-8 (overlongs and surrogates included). */
-static size_t utf8_len(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		if (c == 0xF4)
-			hi = 0x8F;
-	} else
-		return 0;
-	if (avail < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return n;
-}
 
 /* A copy of s that is valid UTF-8 (invalid bytes become U+FFFD) and at most
  * about `max` bytes long ("…[truncated]" marks a cut). NULL on OOM. */
@@ -146,7 +97,7 @@ static char *clean_str(const char *s, size_t max)
 			memcpy(o + j, cut, sizeof(cut));
 			return o;
 		}
-		size_t n = utf8_len(p + i, len - i);
+		size_t n = il_utf8_seq_len(p + i, len - i);
 		if (n == 0) {
 			memcpy(o + j, "\xEF\xBF\xBD", 3);
 			j += 3;
@@ -392,11 +343,11 @@ typedef struct {
 static int check_line(const char *line, size_t len, line_info *li, char *why, size_t n)
 {
 	if (len == 0) {
-		set_err(why, n, "empty line");
+		il_set_err(why, n, "empty line");
 		return -1;
 	}
 	if (memchr(line, '\0', len)) {
-		set_err(why, n, "NUL byte in record");
+		il_set_err(why, n, "NUL byte in record");
 		return -1;
 	}
 	size_t pre = sizeof(HASH_PREFIX) - 1;
@@ -404,8 +355,8 @@ static int check_line(const char *line, size_t len, line_info *li, char *why, si
 	    memcmp(line + len - HASH_SUFFIX_LEN, HASH_PREFIX, pre) != 0 ||
 	    !is_hex64(line + len - HASH_SUFFIX_LEN + pre, 64)) {
 		cJSON *j = cJSON_ParseWithLength(line, len);
-		set_err(why, n, j ? "record does not end with its \"hash\" member"
-		                  : "not a valid JSON record");
+		il_set_err(why, n, j ? "record does not end with its \"hash\" member"
+		                     : "not a valid JSON record");
 		cJSON_Delete(j);
 		return -1;
 	}
@@ -415,7 +366,7 @@ static int check_line(const char *line, size_t len, line_info *li, char *why, si
 	size_t blen = len - HASH_SUFFIX_LEN + 1;
 	char *body = malloc(blen + 1);
 	if (!body) {
-		set_err(why, n, "out of memory");
+		il_set_err(why, n, "out of memory");
 		return -1;
 	}
 	memcpy(body, line, blen - 1);
@@ -430,21 +381,21 @@ static int check_line(const char *line, size_t len, line_info *li, char *why, si
 	cJSON *prev = j ? cJSON_GetObjectItemCaseSensitive(j, "prev") : NULL;
 	char calc[65];
 	if (!cJSON_IsObject(j)) {
-		set_err(why, n, "not a valid JSON record");
+		il_set_err(why, n, "not a valid JSON record");
 	} else if (cJSON_GetObjectItem(j, "hash")) {
-		set_err(why, n, "more than one \"hash\" member");
+		il_set_err(why, n, "more than one \"hash\" member");
 	} else if (!cJSON_IsNumber(v) || v->valuedouble != IL_AUDIT_FORMAT_VERSION) {
-		set_err(why, n, "unsupported record format version (want \"v\":%d)",
-		        IL_AUDIT_FORMAT_VERSION);
+		il_set_err(why, n, "unsupported record format version (want \"v\":%d)",
+		           IL_AUDIT_FORMAT_VERSION);
 	} else if (!cJSON_IsNumber(seq) || !(seq->valuedouble >= 1 && seq->valuedouble <= 9007199254740992.0) ||
 	           seq->valuedouble != (double)(uint64_t)seq->valuedouble) {
-		set_err(why, n, "missing or invalid \"seq\"");
+		il_set_err(why, n, "missing or invalid \"seq\"");
 	} else if (!cJSON_IsString(prev) || !is_hex64(prev->valuestring, strlen(prev->valuestring))) {
-		set_err(why, n, "missing or invalid \"prev\"");
+		il_set_err(why, n, "missing or invalid \"prev\"");
 	} else if (chain_hash(prev->valuestring, body, blen, calc) != 0) {
-		set_err(why, n, "SHA-256 unavailable");
+		il_set_err(why, n, "SHA-256 unavailable");
 	} else if (strcmp(calc, li->hash) != 0) {
-		set_err(why, n, "hash mismatch: the record was edited");
+		il_set_err(why, n, "hash mismatch: the record was edited");
 	} else {
 		li->seq = (uint64_t)seq->valuedouble;
 		memcpy(li->prev, prev->valuestring, 65);
@@ -465,7 +416,7 @@ static int load_tail(il_audit *a, char *err, size_t errlen)
 	off_t from = a->size - (off_t)want;
 	cleanup_free char *buf = malloc(want);
 	if (!buf) {
-		set_err(err, errlen, "audit log %s: out of memory", a->path);
+		il_set_err(err, errlen, "audit log %s: out of memory", a->path);
 		return -1;
 	}
 	size_t got = 0;
@@ -474,33 +425,33 @@ static int load_tail(il_audit *a, char *err, size_t errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			set_err(err, errlen, "audit log %s: read: %s", a->path,
-			        r < 0 ? strerror(errno) : "unexpected end of file");
+			il_set_err(err, errlen, "audit log %s: read: %s", a->path,
+			           r < 0 ? strerror(errno) : "unexpected end of file");
 			return -1;
 		}
 		got += (size_t)r;
 	}
 	if (buf[want - 1] != '\n') {
-		set_err(err, errlen,
-		        "audit log %s: the last record is incomplete (no trailing newline): the log was "
-		        "truncated or a write was interrupted; run 'interlock audit verify %s', keep the "
-		        "file as evidence and start a new log elsewhere", a->path, a->path);
+		il_set_err(err, errlen,
+		           "audit log %s: the last record is incomplete (no trailing newline): the log was "
+		           "truncated or a write was interrupted; run 'interlock audit verify %s', keep the "
+		           "file as evidence and start a new log elsewhere", a->path, a->path);
 		return -1;
 	}
 	size_t end = want - 1, start = end;
 	while (start > 0 && buf[start - 1] != '\n')
 		start--;
 	if (start == 0 && from > 0) {
-		set_err(err, errlen, "audit log %s: the last record is longer than %d bytes", a->path,
-		        IL_AUDIT_MAX_LINE);
+		il_set_err(err, errlen, "audit log %s: the last record is longer than %d bytes", a->path,
+		           IL_AUDIT_MAX_LINE);
 		return -1;
 	}
 	line_info li;
 	char why[256];
 	if (check_line(buf + start, end - start, &li, why, sizeof why) != 0) {
-		set_err(err, errlen,
-		        "audit log %s: the last record is damaged (%s); refusing to continue the chain — "
-		        "run 'interlock audit verify %s'", a->path, why, a->path);
+		il_set_err(err, errlen,
+		           "audit log %s: the last record is damaged (%s); refusing to continue the chain — "
+		           "run 'interlock audit verify %s'", a->path, why, a->path);
 		return -1;
 	}
 	a->seq = li.seq;
@@ -531,7 +482,7 @@ static void sync_parent_dir(const char *path)
 il_audit *il_audit_open(const char *path, char *err, size_t errlen)
 {
 	if (!path || !*path) {
-		set_err(err, errlen, "audit log: empty path");
+		il_set_err(err, errlen, "audit log: empty path");
 		return NULL;
 	}
 	int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
@@ -544,34 +495,34 @@ il_audit *il_audit_open(const char *path, char *err, size_t errlen)
 			fd = open(path, flags);
 	}
 	if (fd < 0) {
-		set_err(err, errlen, "audit log %s: %s", path,
-		        errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
+		il_set_err(err, errlen, "audit log %s: %s", path,
+		           errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
 		return NULL;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
-		set_err(err, errlen, "audit log %s: %s", path, strerror(errno));
+		il_set_err(err, errlen, "audit log %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "audit log %s: not a regular file", path);
+		il_set_err(err, errlen, "audit log %s: not a regular file", path);
 		return NULL;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		set_err(err, errlen, "audit log %s: writable by group or other (mode %04o); "
-		        "fix with chmod 600", path, (unsigned)(st.st_mode & 07777));
+		il_set_err(err, errlen, "audit log %s: writable by group or other (mode %04o); "
+		           "fix with chmod 600", path, (unsigned)(st.st_mode & 07777));
 		return NULL;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		set_err(err, errlen, "audit log %s: %s", path,
-		        errno == EWOULDBLOCK ? "already in use by another interlock process"
-		                             : strerror(errno));
+		il_set_err(err, errlen, "audit log %s: %s", path,
+		           errno == EWOULDBLOCK ? "already in use by another interlock process"
+		           : strerror(errno));
 		return NULL;
 	}
 	il_audit *a = calloc(1, sizeof *a);
 	if (!a || !(a->path = strdup(path))) {
 		free(a);
-		set_err(err, errlen, "audit log %s: out of memory", path);
+		il_set_err(err, errlen, "audit log %s: out of memory", path);
 		return NULL;
 	}
 	a->fd = fd;
@@ -600,36 +551,36 @@ static void rollback(il_audit *a)
 int il_audit_append(il_audit *a, const il_audit_record *r, char *err, size_t errlen)
 {
 	if (!a || !r) {
-		set_err(err, errlen, "audit log: no log or record");
+		il_set_err(err, errlen, "audit log: no log or record");
 		return -1;
 	}
 	pthread_mutex_lock(&a->mu);
 	int rc = -1;
 	char *body = NULL, *line = NULL;
 	if (a->broken) {
-		set_err(err, errlen, "audit log %s: unusable since an earlier write failed and could not "
-		        "be undone", a->path);
+		il_set_err(err, errlen, "audit log %s: unusable since an earlier write failed and could not "
+		           "be undone", a->path);
 		goto out;
 	}
 	body = build_body(r, a->seq + 1, a->last_hash);
 	if (!body) {
-		set_err(err, errlen, "audit log %s: out of memory building a record", a->path);
+		il_set_err(err, errlen, "audit log %s: out of memory building a record", a->path);
 		goto out;
 	}
 	size_t blen = strlen(body);
 	char hash[65];
 	if (blen < 2 || body[blen - 1] != '}' || chain_hash(a->last_hash, body, blen, hash) != 0) {
-		set_err(err, errlen, "audit log %s: cannot hash the record", a->path);
+		il_set_err(err, errlen, "audit log %s: cannot hash the record", a->path);
 		goto out;
 	}
 	size_t len = blen - 1 + HASH_SUFFIX_LEN + 1;
 	if (len > IL_AUDIT_MAX_LINE) {
-		set_err(err, errlen, "audit log %s: record too large (%zu bytes)", a->path, len);
+		il_set_err(err, errlen, "audit log %s: record too large (%zu bytes)", a->path, len);
 		goto out;
 	}
 	line = malloc(len + 1);
 	if (!line) {
-		set_err(err, errlen, "audit log %s: out of memory", a->path);
+		il_set_err(err, errlen, "audit log %s: out of memory", a->path);
 		goto out;
 	}
 	snprintf(line, len + 1, "%.*s" HASH_PREFIX "%s\"}\n", (int)(blen - 1), body, hash);
@@ -641,14 +592,14 @@ int il_audit_append(il_audit *a, const il_audit_record *r, char *err, size_t err
 	if (w < 0 || (size_t)w != len) {
 		int e = w < 0 ? errno : ENOSPC;
 		rollback(a);
-		set_err(err, errlen, "audit log %s: %s%s", a->path, strerror(e),
-		        w >= 0 ? " (short write)" : "");
+		il_set_err(err, errlen, "audit log %s: %s%s", a->path, strerror(e),
+		           w >= 0 ? " (short write)" : "");
 		goto out;
 	}
 	if (fsync(a->fd) != 0) {
 		int e = errno;
 		rollback(a);
-		set_err(err, errlen, "audit log %s: fsync: %s", a->path, strerror(e));
+		il_set_err(err, errlen, "audit log %s: fsync: %s", a->path, strerror(e));
 		goto out;
 	}
 	a->size += (off_t)len;

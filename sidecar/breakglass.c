@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -37,52 +36,6 @@ struct il_bg_verifier {
 	size_t saltlen;
 	unsigned char hash[32];
 };
-
-static void set_err(char *err, size_t n, const char *fmt, ...) IL_PRINTF(3, 4);
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-	if (!err || n == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-}
-
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[b[i] >> 4];
-		out[2 * i + 1] = hx[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode exactly 2*n hex digits (the whole string) into out[n]. 0 or -1. */
-static int from_hex(const char *s, unsigned char *out, size_t n)
-{
-	if (!s || strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
 
 static int random_bytes(unsigned char *b, size_t n)
 {
@@ -112,18 +65,18 @@ static int write_new_file(const char *path, mode_t mode, const char *text, char 
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
-		set_err(err, errlen, "%s: %s", path,
-		        errno == EEXIST ? "already exists (refusing to overwrite)" : strerror(errno));
+		il_set_err(err, errlen, "%s: %s", path,
+		           errno == EEXIST ? "already exists (refusing to overwrite)" : strerror(errno));
 		return -1;
 	}
 	if (fchmod(fd, mode) != 0 || il_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		il_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
 		return -1;
 	}
 	if (close(fd) != 0) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		il_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(path);
 		return -1;
 	}
@@ -134,29 +87,29 @@ int il_breakglass_keygen(const char *key_path, const char *verifier_path, char *
 {
 	struct stat st;
 	if (!key_path || !verifier_path) {
-		set_err(err, errlen, "keygen: both --key and --verifier are required");
+		il_set_err(err, errlen, "keygen: both --key and --verifier are required");
 		return -1;
 	}
 	if (lstat(key_path, &st) == 0 || lstat(verifier_path, &st) == 0) {
-		set_err(err, errlen, "%s: already exists (refusing to overwrite)",
-		        lstat(key_path, &st) == 0 ? key_path : verifier_path);
+		il_set_err(err, errlen, "%s: already exists (refusing to overwrite)",
+		           lstat(key_path, &st) == 0 ? key_path : verifier_path);
 		return -1;
 	}
 	unsigned char secret[IL_BG_SECRET_BYTES], salt[BG_SALT_BYTES], hash[32];
 	char secret_hex[IL_BG_SECRET_HEX + 2], salt_hex[2 * BG_SALT_BYTES + 1], hash_hex[65];
 	int rc = -1;
 	if (random_bytes(secret, sizeof secret) != 0 || random_bytes(salt, sizeof salt) != 0) {
-		set_err(err, errlen, "keygen: no randomness: %s", strerror(errno));
+		il_set_err(err, errlen, "keygen: no randomness: %s", strerror(errno));
 		goto out;
 	}
 	if (derive(secret, salt, sizeof salt, BG_ITERATIONS, hash) != 0) {
-		set_err(err, errlen, "keygen: PBKDF2 failed");
+		il_set_err(err, errlen, "keygen: PBKDF2 failed");
 		goto out;
 	}
-	to_hex(secret, sizeof secret, secret_hex);
+	il_hex_encode(secret, sizeof secret, secret_hex);
 	strcat(secret_hex, "\n");
-	to_hex(salt, sizeof salt, salt_hex);
-	to_hex(hash, sizeof hash, hash_hex);
+	il_hex_encode(salt, sizeof salt, salt_hex);
+	il_hex_encode(hash, sizeof hash, hash_hex);
 	char vtext[256];
 	snprintf(vtext, sizeof vtext,
 	         "{\"v\":1,\"kdf\":\"pbkdf2-hmac-sha256\",\"iterations\":%u,\"salt\":\"%s\","
@@ -179,17 +132,17 @@ il_bg_verifier *il_bg_verifier_load(const char *path, char *err, size_t errlen)
 	cleanup_fd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		set_err(err, errlen, "break-glass verifier %s: %s", path, strerror(errno));
+		il_set_err(err, errlen, "break-glass verifier %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "break-glass verifier %s: not a regular file", path);
+		il_set_err(err, errlen, "break-glass verifier %s: not a regular file", path);
 		return NULL;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		set_err(err, errlen, "break-glass verifier %s: writable by group or other (mode %04o); "
-		        "anyone who can write it can mint a credential", path,
-		        (unsigned)(st.st_mode & 07777));
+		il_set_err(err, errlen, "break-glass verifier %s: writable by group or other (mode %04o); "
+		           "anyone who can write it can mint a credential", path,
+		           (unsigned)(st.st_mode & 07777));
 		return NULL;
 	}
 	char text[1024];
@@ -198,7 +151,7 @@ il_bg_verifier *il_bg_verifier_load(const char *path, char *err, size_t errlen)
 		n = read(fd, text, sizeof text - 1);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		set_err(err, errlen, "break-glass verifier %s: %s", path, strerror(errno));
+		il_set_err(err, errlen, "break-glass verifier %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	text[n] = '\0';
@@ -224,12 +177,12 @@ il_bg_verifier *il_bg_verifier_load(const char *path, char *err, size_t errlen)
 		why = "iterations out of range";
 	else if (!cJSON_IsString(salt) || strlen(salt->valuestring) < 16 ||
 	         strlen(salt->valuestring) > 2 * BG_MAX_SALT || strlen(salt->valuestring) % 2 ||
-	         from_hex(salt->valuestring, v->salt, strlen(salt->valuestring) / 2) != 0)
+	         il_hex_decode(salt->valuestring, v->salt, strlen(salt->valuestring) / 2) != 0)
 		why = "bad salt";
-	else if (!cJSON_IsString(hash) || from_hex(hash->valuestring, v->hash, 32) != 0)
+	else if (!cJSON_IsString(hash) || il_hex_decode(hash->valuestring, v->hash, 32) != 0)
 		why = "bad verifier hash";
 	if (why) {
-		set_err(err, errlen, "break-glass verifier %s: %s", path, why);
+		il_set_err(err, errlen, "break-glass verifier %s: %s", path, why);
 		cJSON_Delete(j);
 		free(v);
 		return NULL;
@@ -250,7 +203,7 @@ void il_bg_verifier_free(il_bg_verifier *v)
 int il_bg_verifier_check(const il_bg_verifier *v, const char *secret_hex)
 {
 	unsigned char secret[IL_BG_SECRET_BYTES], got[32];
-	if (!v || from_hex(secret_hex, secret, sizeof secret) != 0)
+	if (!v || il_hex_decode(secret_hex, secret, sizeof secret) != 0)
 		return 0;
 	int ok = derive(secret, v->salt, v->saltlen, v->iterations, got) == 0 &&
 	         CRYPTO_memcmp(got, v->hash, sizeof got) == 0;
@@ -262,23 +215,23 @@ int il_bg_verifier_check(const il_bg_verifier *v, const char *secret_hex)
 int il_breakglass_read_key(const char *key_path, char *secret_hex, size_t n, char *err, size_t errlen)
 {
 	if (n < IL_BG_SECRET_HEX + 1) {
-		set_err(err, errlen, "break-glass key: buffer too small");
+		il_set_err(err, errlen, "break-glass key: buffer too small");
 		return -1;
 	}
 	cleanup_fd int fd = open(key_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		set_err(err, errlen, "break-glass key %s: %s", key_path, strerror(errno));
+		il_set_err(err, errlen, "break-glass key %s: %s", key_path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "break-glass key %s: not a regular file", key_path);
+		il_set_err(err, errlen, "break-glass key %s: not a regular file", key_path);
 		return -1;
 	}
 	if (st.st_mode & (S_IRWXO | S_IWGRP)) {
-		set_err(err, errlen, "break-glass key %s: accessible by others or group-writable "
-		        "(mode %04o); it must be 0600, or 0640 for an operators' group", key_path,
-		        (unsigned)(st.st_mode & 07777));
+		il_set_err(err, errlen, "break-glass key %s: accessible by others or group-writable "
+		           "(mode %04o); it must be 0600, or 0640 for an operators' group", key_path,
+		           (unsigned)(st.st_mode & 07777));
 		return -1;
 	}
 	char buf[256];
@@ -287,7 +240,7 @@ int il_breakglass_read_key(const char *key_path, char *secret_hex, size_t n, cha
 		r = read(fd, buf, sizeof buf - 1);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		set_err(err, errlen, "break-glass key %s: %s", key_path, strerror(errno));
+		il_set_err(err, errlen, "break-glass key %s: %s", key_path, strerror(errno));
 		return -1;
 	}
 	size_t len = (size_t)r;
@@ -298,7 +251,7 @@ int il_breakglass_read_key(const char *key_path, char *secret_hex, size_t n, cha
 		rc = -1;
 	} else {
 		for (size_t i = 0; i < len; i++) {
-			int h = hexval(buf[i]);
+			int h = il_hex_value(buf[i]);
 			if (h < 0) {
 				rc = -1;
 				break;
@@ -309,8 +262,8 @@ int il_breakglass_read_key(const char *key_path, char *secret_hex, size_t n, cha
 	OPENSSL_cleanse(buf, sizeof buf);
 	if (rc != 0) {
 		OPENSSL_cleanse(secret_hex, n);
-		set_err(err, errlen, "break-glass key %s: not a key file (expected %d hex digits)",
-		        key_path, IL_BG_SECRET_HEX);
+		il_set_err(err, errlen, "break-glass key %s: not a key file (expected %d hex digits)",
+		           key_path, IL_BG_SECRET_HEX);
 		return -1;
 	}
 	secret_hex[IL_BG_SECRET_HEX] = '\0';
@@ -357,31 +310,31 @@ static int copy_rules(il_bg_window *w, const cJSON *rules, char *err, size_t err
 	if (!rules || cJSON_IsNull(rules))
 		return 0;
 	if (!cJSON_IsArray(rules)) {
-		set_err(err, errlen, "\"rules\" must be an array of rule ids");
+		il_set_err(err, errlen, "\"rules\" must be an array of rule ids");
 		return -1;
 	}
 	int n = cJSON_GetArraySize(rules);
 	if (n > BG_MAX_RULES) {
-		set_err(err, errlen, "too many rules (at most %d)", BG_MAX_RULES);
+		il_set_err(err, errlen, "too many rules (at most %d)", BG_MAX_RULES);
 		return -1;
 	}
 	if (n == 0)
 		return 0;
 	w->rules = calloc((size_t)n, sizeof *w->rules);
 	if (!w->rules) {
-		set_err(err, errlen, "out of memory");
+		il_set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	const cJSON *it;
 	cJSON_ArrayForEach(it, rules) {
 		if (!cJSON_IsString(it) || !it->valuestring[0] ||
 		    strlen(it->valuestring) > BG_MAX_RULE_ID) {
-			set_err(err, errlen, "\"rules\" entries must be rule ids of 1..%d bytes",
-			        BG_MAX_RULE_ID);
+			il_set_err(err, errlen, "\"rules\" entries must be rule ids of 1..%d bytes",
+			           BG_MAX_RULE_ID);
 			return -1;
 		}
 		if (!(w->rules[w->nrules] = strdup(it->valuestring))) {
-			set_err(err, errlen, "out of memory");
+			il_set_err(err, errlen, "out of memory");
 			return -1;
 		}
 		w->nrules++;
@@ -401,31 +354,31 @@ int il_bg_window_open(il_bg_window *out, const il_bg_verifier *v, const cJSON *r
 	const cJSON *for_ms = cJSON_GetObjectItemCaseSensitive(req, "for_ms");
 	const cJSON *secret = cJSON_GetObjectItemCaseSensitive(req, "secret");
 	if (!v) {
-		set_err(err, errlen, "break-glass is not configured on this sidecar (no verifier)");
+		il_set_err(err, errlen, "break-glass is not configured on this sidecar (no verifier)");
 		return -1;
 	}
 	if (!cJSON_IsObject(req) || !cJSON_IsString(op) || strcmp(op->valuestring, "break_glass") != 0) {
-		set_err(err, errlen, "not a break_glass request");
+		il_set_err(err, errlen, "not a break_glass request");
 		return -1;
 	}
 	if (!cJSON_IsString(reason) || !reason->valuestring[0] ||
 	    strlen(reason->valuestring) >= sizeof out->reason) {
-		set_err(err, errlen, "a reason of 1..%zu bytes is required", sizeof out->reason - 1);
+		il_set_err(err, errlen, "a reason of 1..%zu bytes is required", sizeof out->reason - 1);
 		return -1;
 	}
 	if (!cJSON_IsNumber(for_ms) || for_ms->valuedouble < 1 ||
 	    for_ms->valuedouble != (double)(int64_t)for_ms->valuedouble) {
-		set_err(err, errlen, "\"for_ms\" must be a positive whole number of milliseconds");
+		il_set_err(err, errlen, "\"for_ms\" must be a positive whole number of milliseconds");
 		return -1;
 	}
 	if (for_ms->valuedouble > (double)max_ms) {
-		set_err(err, errlen, "requested window %s exceeds this sidecar's maximum %s",
-		        il_format_duration((int64_t)for_ms->valuedouble, b1, sizeof b1),
-		        il_format_duration(max_ms, b2, sizeof b2));
+		il_set_err(err, errlen, "requested window %s exceeds this sidecar's maximum %s",
+		           il_format_duration((int64_t)for_ms->valuedouble, b1, sizeof b1),
+		           il_format_duration(max_ms, b2, sizeof b2));
 		return -1;
 	}
 	if (!cJSON_IsString(secret) || il_bg_verifier_check(v, secret->valuestring) != 1) {
-		set_err(err, errlen, "invalid break-glass credential");
+		il_set_err(err, errlen, "invalid break-glass credential");
 		return -1;
 	}
 	if (copy_rules(out, cJSON_GetObjectItemCaseSensitive(req, "rules"), err, errlen) != 0) {
@@ -434,12 +387,12 @@ int il_bg_window_open(il_bg_window *out, const il_bg_verifier *v, const cJSON *r
 	}
 	unsigned char id[16];
 	if (random_bytes(id, sizeof id) != 0) {
-		set_err(err, errlen, "no randomness: %s", strerror(errno));
+		il_set_err(err, errlen, "no randomness: %s", strerror(errno));
 		il_bg_window_clear(out);
 		return -1;
 	}
 	memcpy(out->id, "bg-", 3);
-	to_hex(id, sizeof id, out->id + 3);
+	il_hex_encode(id, sizeof id, out->id + 3);
 	snprintf(out->reason, sizeof out->reason, "%s", reason->valuestring);
 	snprintf(out->opened_by, sizeof out->opened_by, "%s", who ? who : "unknown");
 	int64_t dur = (int64_t)for_ms->valuedouble;
@@ -454,12 +407,12 @@ int il_bg_window_check_rules(const il_bg_window *w, const il_policy *p, char *er
 	for (size_t i = 0; i < w->nrules; i++) {
 		const il_rule *r = il_policy_find_rule(p, w->rules[i]);
 		if (!r) {
-			set_err(err, errlen, "no rule '%s' in the loaded policy", w->rules[i]);
+			il_set_err(err, errlen, "no rule '%s' in the loaded policy", w->rules[i]);
 			return -1;
 		}
 		if (!r->break_glass) {
-			set_err(err, errlen, "rule '%s' has break_glass = false: break-glass cannot "
-			        "override it", w->rules[i]);
+			il_set_err(err, errlen, "rule '%s' has break_glass = false: break-glass cannot "
+			           "override it", w->rules[i]);
 			return -1;
 		}
 	}

@@ -16,6 +16,7 @@
  * keys are still counted, and the report says how many were not listed.
  */
 #include "dryrun.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -23,7 +24,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,29 +103,13 @@ typedef struct {
 	bool full;
 } keybuf;
 
-/* Is s[0..n) the start of a valid UTF-8 sequence? Returns its length or 0. */
-static size_t utf8_ok(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t want = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-	if (!want || want > n || c > 0xF4)
-		return 0;
-	for (size_t i = 1; i < want; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-	    (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-		return 0;
-	return want;
-}
-
 /* Append s (n bytes) with control bytes and invalid UTF-8 replaced by '?',
  * stopping (and marking full) at the key limit. */
 static void kb_put(keybuf *k, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n && !k->full;) {
-		size_t l = p[i] < 0x80 ? 1 : utf8_ok(p + i, n - i);
+		size_t l = p[i] < 0x80 ? 1 : il_utf8_seq_len(p + i, n - i);
 		if (k->len + (l ? l : 1) > KB_LIMIT) {
 			k->full = true;
 			break;
@@ -487,17 +471,6 @@ void il_dryrun_print(const il_dryrun *d, FILE *out, int64_t runtime_ms)
 	pthread_mutex_unlock(&m->mu);
 }
 
-static void set_err(char *err, size_t n, const char *fmt, ...) IL_PRINTF(3, 4);
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-	if (!err || n == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-}
-
 /* The report as JSON (caller holds the mutex). NULL on OOM. */
 static char *report_json(const il_dryrun *d, int64_t runtime_ms)
 {
@@ -556,14 +529,14 @@ int il_dryrun_write_json(const il_dryrun *d, const char *path, int64_t runtime_m
 	char *txt = report_json(d, runtime_ms);
 	pthread_mutex_unlock(&m->mu);
 	if (!txt) {
-		set_err(err, errlen, "dry-run report %s: out of memory", path);
+		il_set_err(err, errlen, "dry-run report %s: out of memory", path);
 		return -1;
 	}
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 8);
 	if (!tmp) {
 		free(txt);
-		set_err(err, errlen, "dry-run report %s: out of memory", path);
+		il_set_err(err, errlen, "dry-run report %s: out of memory", path);
 		return -1;
 	}
 	memcpy(tmp, path, plen);
@@ -571,18 +544,18 @@ int il_dryrun_write_json(const il_dryrun *d, const char *path, int64_t runtime_m
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	int rc = -1;
 	if (fd < 0) {
-		set_err(err, errlen, "dry-run report %s: %s", path, strerror(errno));
+		il_set_err(err, errlen, "dry-run report %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, 0600) != 0 || il_write_all(fd, txt, strlen(txt)) != 0 ||
 	    il_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
-		set_err(err, errlen, "dry-run report %s: %s", path, strerror(errno));
+		il_set_err(err, errlen, "dry-run report %s: %s", path, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		set_err(err, errlen, "dry-run report %s: %s", path, strerror(errno));
+		il_set_err(err, errlen, "dry-run report %s: %s", path, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}

@@ -96,16 +96,6 @@ static const char *keep_file_name(il_policy *p, const char *name)
 	return p->files[p->nfiles++];
 }
 
-static void hash_hex(const unsigned char *md, unsigned len, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (unsigned i = 0; i < len && i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
-}
-
 /* Read a rule file, refusing one that others could have written. */
 static char *read_rule_file(const char *path, bool insecure_ok, size_t *len, il_errors *errs)
 {
@@ -193,7 +183,7 @@ static il_policy *load_common(const char *const *names, const char *const *bufs,
 	unsigned dlen = 0;
 	EVP_DigestFinal_ex(md, digest, &dlen);
 	EVP_MD_CTX_free(md);
-	hash_hex(digest, dlen, p->version);
+	il_hex_encode(digest, dlen < 32 ? dlen : 32, p->version);
 	il_policy_finish(p, errs);
 	if (errs->len > before) {
 		il_policy_free(p);

@@ -6,6 +6,7 @@
  * range and underscore rule of TOML 1.0.0.
  */
 #include "toml_internal.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -179,17 +180,6 @@ int tl_check_utf8(parser *P)
 
 /* ------------------------------------------------------------- strings */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int put_utf8(parser *P, sbuf *b, uint32_t cp)
 {
 	unsigned char u[4];
@@ -240,7 +230,7 @@ static int parse_escape(parser *P, sbuf *b, bool ml)
 		int nd = e == 'u' ? 4 : 8;
 		uint32_t cp = 0;
 		for (int i = 0; i < nd; i++) {
-			int h = hexval(peek(P, 0));
+			int h = il_hex_value(peek(P, 0));
 			if (h < 0)
 				return tl_fail_at(P, at, "invalid \\%c escape: expected %d hex digits", e, nd);
 			cp = cp << 4 | (uint32_t)h;
@@ -355,7 +345,7 @@ static size_t digit_run(const unsigned char *s, size_t i, size_t e, int base)
 	size_t start = i;
 	for (; i < e; i++) {
 		int c = s[i];
-		int d = hexval(c);
+		int d = il_hex_value(c);
 		if (d >= 0 && d < base) {
 			need_digit = false;
 		} else if (c == '_' && !need_digit && i > start) {
@@ -414,7 +404,7 @@ static int parse_number(parser *P, size_t b, size_t e, toml_value *v)
 		for (size_t k = i + 2; k < e; k++) {
 			if (s[k] == '_')
 				continue;
-			uint64_t d = (uint64_t)hexval(s[k]);
+			uint64_t d = (uint64_t)il_hex_value(s[k]);
 			if (val > ((uint64_t)INT64_MAX - d) / (uint64_t)base)
 				return tl_fail_at(P, b, "integer does not fit in 64 bits");
 			val = val * (uint64_t)base + d;

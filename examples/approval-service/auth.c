@@ -13,23 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void to_hex(const unsigned char *in, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", in[i]);
-}
-
+/* Decode a non-empty even-length hex string of at most 2*max digits into
+ * out: the number of bytes, or -1 (anything but hex digits is refused). */
 static int from_hex(const char *s, unsigned char *out, size_t max)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n % 2 || n / 2 > max)
+	if (n == 0 || n % 2 || n / 2 > max || il_hex_decode(s, out, n / 2) != 0)
 		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (unsigned char)v;
-	}
 	return (int)(n / 2);
 }
 
@@ -42,8 +32,8 @@ char *password_hash(const char *password, unsigned iterations)
 	                      EVP_sha256(), sizeof dk, dk) != 1)
 		return NULL;
 	char sh[33], dh[65];
-	to_hex(salt, sizeof salt, sh);
-	to_hex(dk, sizeof dk, dh);
+	il_hex_encode(salt, sizeof salt, sh);
+	il_hex_encode(dk, sizeof dk, dh);
 	return xasprintf("pbkdf2-sha256$%u$%s$%s", iterations, sh, dh);
 }
 
@@ -83,7 +73,7 @@ void sha256_hex(const char *s, size_t n, char out[65])
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	SHA256((const unsigned char *)s, n, d);
-	to_hex(d, sizeof d, out);
+	il_hex_encode(d, sizeof d, out);
 }
 
 /* Compare digests, so neither the contents nor the length leak by timing. */

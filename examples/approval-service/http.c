@@ -56,17 +56,6 @@ const char *http_cookie(const http_req *q, const char *name)
 	return MHD_lookup_connection_value(q->conn, MHD_COOKIE_KIND, name);
 }
 
-static int hexd(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode one urlencoded component ('+' is a space); NULL on a bad escape or NUL. */
 static char *url_decode(const char *s, size_t n)
 {
@@ -76,8 +65,8 @@ static char *url_decode(const char *s, size_t n)
 		if (s[i] == '+') {
 			out[o++] = ' ';
 		} else if (s[i] == '%') {
-			int h = i + 2 < n ? hexd(s[i + 1]) : -1;
-			int l = i + 2 < n ? hexd(s[i + 2]) : -1;
+			int h = i + 2 < n ? il_hex_value(s[i + 1]) : -1;
+			int l = i + 2 < n ? il_hex_value(s[i + 2]) : -1;
 			if (h < 0 || l < 0 || (h == 0 && l == 0)) {
 				free(out);
 				return NULL;
