@@ -112,7 +112,7 @@ char *il_verdict_canonical(const il_verdict_msg *m, size_t *len_out)
 {
 	if (!m || msg_check(m, NULL, 0) != 0)
 		return NULL;
-	const char *sorted[IL_VERDICT_MAX_REVIEWERS];
+	const char *sorted[IL_VERDICT_MAX_REVIEWERS] = { 0 };
 	for (size_t i = 0; i < m->nreviewers; i++)
 		sorted[i] = m->reviewers[i];
 	qsort(sorted, m->nreviewers, sizeof sorted[0], cmp_str);

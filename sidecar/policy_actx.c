@@ -132,7 +132,8 @@ const char *il_actx_cmd(il_actx *x)
 	if (x->cmd_state == 0) {
 		x->cmd_state = 1;
 		size_t o = 0;
-		for (size_t i = 0; i < x->a->argc; i++) {
+		size_t argc = x->a->argv ? x->a->argc : 0;
+		for (size_t i = 0; i < argc; i++) {
 			const char *s = x->a->argv[i] ? x->a->argv[i] : "";
 			size_t len = strlen(s);
 			if (o + len + 2 > sizeof(x->cmd)) {

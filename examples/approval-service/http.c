@@ -139,6 +139,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, http_resp *r)
 	struct MHD_Response *m = MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
 	if (!m) {
 		free(r->body);
+		r->body = NULL;   /* the caller frees r->body too */
 		return MHD_NO;
 	}
 	r->body = NULL;
