@@ -6,6 +6,7 @@
 #   make asan       the same checks with AddressSanitizer + LeakSanitizer
 #   make ubsan      the same checks with UndefinedBehaviorSanitizer
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make soak       fault injection under load (a few minutes; see tests/soak/)
 #   make bench      benchmarks, printed as ratios against native
 #   make demo       an agent under interlock with a gated action
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -60,7 +61,7 @@ APPROVER_SRC := $(sort $(wildcard examples/approval-service/*.c))
 APPROVER_OBJ := $(APPROVER_SRC:%.c=$(BUILD)/obj/%.o)
 BINS      := $(BUILD)/bin/interlock $(BUILD)/bin/toml-decoder $(if $(APPROVER_SRC),$(BUILD)/bin/interlock-approver)
 
-.PHONY: all check asan ubsan fuzz bench demo install clean deps deps-auto tests
+.PHONY: all check asan ubsan fuzz soak bench demo install clean deps deps-auto tests
 all: $(BINS) $(SHIM_LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -151,6 +152,11 @@ fuzz: deps-auto
 	  ./build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	     -rss_limit_mb=2048 build/fuzz/$$n.corpus $$seeds; \
 	done
+
+# Fault injection under load (tests/soak/soak.sh): a few minutes, root for
+# the tmpfs that fills the audit disk.
+soak: all
+	@BUILD=$(BUILD) bash tests/soak/soak.sh
 
 bench: all $(BENCH_BIN) $(HELPER_BIN)
 	@BUILD=$(BUILD) bash bench/run.sh
