@@ -63,6 +63,7 @@
 #define IL_ENV_AGENT_ID "INTERLOCK_AGENT_ID"
 #define IL_ENV_SHIM "INTERLOCK_SHIM"        /* absolute path of libinterlock.so */
 #define IL_ENV_DRY_RUN "INTERLOCK_DRY_RUN"  /* informational; the sidecar decides */
+#define IL_ENV_LAYERS "INTERLOCK_LAYERS"    /* "preload" or "preload+seccomp" */
 
 typedef struct {
 	uint32_t magic;

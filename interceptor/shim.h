@@ -49,6 +49,7 @@ enum {
 	IL_CENV_AGENT_ID,
 	IL_CENV_SHIM,
 	IL_CENV_DRY_RUN,
+	IL_CENV_LAYERS,
 	IL_CENV_COUNT,
 };
 
@@ -59,6 +60,10 @@ enum {
 typedef struct {
 	int active;
 	const char *broken;
+	/* The seccomp layer gates deletes in this process (the launcher said
+	 * so and a seccomp filter is installed): the shim leaves them to it
+	 * instead of paying a second round trip per unlink. */
+	int seccomp_deletes;
 	char socket_path[108];
 	/* "NAME=value" strings; env_len[i] == 0 when the variable is unset */
 	char env[IL_CENV_COUNT][IL_CFG_VALUE_MAX + 32];

@@ -11,9 +11,11 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -31,6 +33,7 @@ static const char *const il_env_names[IL_CENV_COUNT] = {
 	[IL_CENV_AGENT_ID] = IL_ENV_AGENT_ID,
 	[IL_CENV_SHIM] = IL_ENV_SHIM,
 	[IL_CENV_DRY_RUN] = IL_ENV_DRY_RUN,
+	[IL_CENV_LAYERS] = IL_ENV_LAYERS,
 };
 
 /*
@@ -59,6 +62,44 @@ static void il_cache_var(int i, const char *value)
 static const char *il_cached_value(int i)
 {
 	return il_cfg.env_len[i] ? il_cfg.env[i] + il_cfg.name_len[i] + 1 : NULL;
+}
+
+/*
+ * Is a seccomp filter installed on this process? ("Seccomp:\t2" in
+ * /proc/self/status.) Read once, at load time, never on a hook's path.
+ */
+static int il_seccomp_filtered(void)
+{
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "\nSeccomp:");
+	if (!p)
+		return 0;
+	p += strlen("\nSeccomp:");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '2';
+}
+
+/*
+ * Leave deletes to the seccomp layer only when both hold: the launcher
+ * said it installed one (INTERLOCK_LAYERS, forced into every child like the
+ * other cached variables), and a filter really is installed. A forged
+ * variable can only matter where the agent already runs without the seccomp
+ * layer — where a static binary walks past the shim anyway.
+ */
+static void il_load_layers(void)
+{
+	const char *layers = il_cached_value(IL_CENV_LAYERS);
+	il_cfg.seccomp_deletes = layers && strcmp(layers, "preload+seccomp") == 0 &&
+				 il_seccomp_filtered();
 }
 
 /*
@@ -98,6 +139,7 @@ static void il_load_config(void)
 	il_cfg.shim_path_len = il_cfg.shim_path ? strlen(il_cfg.shim_path) : 0;
 	if (il_cfg.shim_path == NULL)
 		il_cfg.broken = "the shim path is too long";
+	il_load_layers();
 }
 
 /* dlsym(RTLD_NEXT) wrapped so that a missing symbol is simply NULL. */

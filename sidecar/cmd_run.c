@@ -150,6 +150,7 @@ IL_NORETURN static void exec_agent(char **cmd, const char *shim, const char *soc
 		fprintf(stderr, "interlock: setenv: %s\n", strerror(errno));
 		_exit(125);
 	}
+	setenv(IL_ENV_LAYERS, run_enforce.seccomp ? "preload+seccomp" : "preload", 1);
 	if (dry_run)
 		setenv(IL_ENV_DRY_RUN, "1", 1);
 	else
