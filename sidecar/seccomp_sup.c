@@ -175,8 +175,8 @@ static void tell_caller(pid_t tgid, const char *message)
 
 static void deny(call *c, const char *message)
 {
+	tell_caller(c->st.tgid, message); /* while it is stopped: a caller that exits at once still shows it */
 	respond(c->L, c->id, c->op == OP_CONNECT ? ECONNREFUSED : EACCES, false);
-	tell_caller(c->st.tgid, message);
 }
 
 /* ---- the decided-recently ring (signal restarts) ---- */
@@ -551,11 +551,12 @@ static int build_delete(call *c)
 	c->a.del_op = IL_DEL_RENAME_OVER;
 	c->a.rename_from = c->from;
 	/* A rename that replaces nothing destroys nothing: perform it, but
-	 * refuse to replace anything that appeared meanwhile (then decide). */
+	 * refuse to replace anything that appeared meanwhile (then decide).
+	 * RENAME_NOREPLACE never replaces: perform it as asked (mv tries it first). */
 	struct stat sst;
 	bool same = exists && fstatat(c->ffd, c->frel, &sst, AT_SYMLINK_NOFOLLOW) == 0 &&
 	            sst.st_dev == st.st_dev && sst.st_ino == st.st_ino;
-	if ((c->rflags & RENAME_EXCHANGE) || same || !exists) {
+	if ((c->rflags & (RENAME_EXCHANGE | RENAME_NOREPLACE)) || same || !exists) {
 		unsigned saved = c->rflags;
 		if (!exists && !(c->rflags & RENAME_EXCHANGE))
 			c->rflags |= RENAME_NOREPLACE;
