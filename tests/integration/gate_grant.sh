@@ -37,12 +37,19 @@ decision = "deny"
 risk = "critical"
 TOML
 chmod 600 "$G"
+# the same scenarios with the shim asking (preload) and with the seccomp
+# supervisor asking for the deletes (both, where the kernel supports it)
+modes="preload"
+"$INTERLOCK" run --enforce both --rules "$G" -- true 2>/dev/null && modes="preload both"
+for MODE in $modes; do
+W="$T/$MODE"
+mkdir -p "$W" && cd "$W" || exit 1
 mkdir -p a/guarded/x b/guarded c/guarded/vault
 touch a/guarded/x/1 a/guarded/x/2 a/guarded/3 b/guarded/1 c/guarded/vault/secret
 
 # 1. one approval of `rm -rf a/guarded` covers its 5 gated deletes
-"$INTERLOCK" run --enforce preload --rules "$G" --audit "$AUDIT" -- \
-  sh -c "/bin/rm -rf $T/a/guarded; echo rc=\$?" >out1 2>err1 &
+"$INTERLOCK" run --enforce "$MODE" --rules "$G" --audit "$AUDIT" -- \
+  sh -c "/bin/rm -rf $W/a/guarded; echo rc=\$?" >out1 2>err1 &
 run=$!
 n=0
 if wait_pending 1; then
@@ -55,53 +62,55 @@ if wait_pending 1; then
     [ "$more" -gt 0 ] && { n=$((n + more)); for x in $(pending_ids); do "$INTERLOCK" approve "$x" >/dev/null; done; }
   done
 else
-  fail "rm -rf a/guarded never became pending"
+  fail "$MODE: rm -rf a/guarded never became pending"
 fi
 wait $run
-check "approved rm removed the whole tree" test ! -e a/guarded
-check "no second prompt for rm's own deletes" test "$n" -eq 0
-check "rm exited 0" grep -q 'rc=0' out1
-check "audit records the grant" audit_has "$AUDIT" grant
+check "$MODE: approved rm removed the whole tree" test ! -e a/guarded
+check "$MODE: no second prompt for rm's own deletes" test "$n" -eq 0
+check "$MODE: rm exited 0" grep -q 'rc=0' out1
+check "$MODE: audit records the grant" audit_has "$AUDIT" grant
 
 # 2. the grant is for a/guarded only: a second rm of b/guarded asks again
-"$INTERLOCK" run --enforce preload --rules "$G" --audit "$AUDIT" -- \
-  sh -c "/bin/rm -rf $T/a; /bin/rm -rf $T/b/guarded; echo rc=\$?" >out2 2>err2 &
+"$INTERLOCK" run --enforce "$MODE" --rules "$G" --audit "$AUDIT" -- \
+  sh -c "/bin/rm -rf $W/a; /bin/rm -rf $W/b/guarded; echo rc=\$?" >out2 2>err2 &
 run=$!
 if wait_pending 1; then
   "$INTERLOCK" approve "$(pending_ids | head -n1)" >/dev/null   # rm -rf a
   sleep 0.5
   if wait_pending 1; then
-    check "second rm asks again" sh -c "'$INTERLOCK' pending | grep -q 'b/guarded'"
+    check "$MODE: second rm asks again" sh -c "'$INTERLOCK' pending | grep -q 'b/guarded'"
     "$INTERLOCK" deny "$(pending_ids | head -n1)" --reason "not b" >/dev/null
   else
-    fail "second rm did not ask"
+    fail "$MODE: second rm did not ask"
   fi
 fi
 wait $run
-check "denied rm left b/guarded" test -f b/guarded/1
+check "$MODE: denied rm left b/guarded" test -f b/guarded/1
 
 # 3. a grant never overrides a deny rule
-"$INTERLOCK" run --enforce preload --rules "$G" --audit "$AUDIT" -- \
-  sh -c "/bin/rm -rf $T/c/guarded; echo rc=\$?" >out3 2>err3 &
+"$INTERLOCK" run --enforce "$MODE" --rules "$G" --audit "$AUDIT" -- \
+  sh -c "/bin/rm -rf $W/c/guarded; echo rc=\$?" >out3 2>err3 &
 run=$!
 if wait_pending 1; then
   "$INTERLOCK" approve "$(pending_ids | head -n1)" >/dev/null
 fi
 wait $run
-check "deny rule still protects vault/secret" test -f c/guarded/vault/secret
-check "the denial reached the agent" grep -q 'rule delete-vault' err3
+check "$MODE: deny rule still protects vault/secret" test -f c/guarded/vault/secret
+check "$MODE: the denial reached the agent" grep -q 'rule delete-vault' err3
 
 # 4. another process does not inherit the grant: rm approved, a python
 #    delete of a guarded path in a sibling process asks on its own
 mkdir -p d/guarded e/guarded; touch d/guarded/1 e/guarded/1
-"$INTERLOCK" run --enforce preload --rules "$G" --audit "$AUDIT" --timeout 2s -- \
-  sh -c "/bin/rm -rf $T/d/guarded; python3 -c 'import os; os.remove(\"$T/e/guarded/1\")'" >out4 2>err4 &
+"$INTERLOCK" run --enforce "$MODE" --rules "$G" --audit "$AUDIT" --timeout 2s -- \
+  sh -c "/bin/rm -rf $W/d/guarded; python3 -c 'import os; os.remove(\"$W/e/guarded/1\")'" >out4 2>err4 &
 run=$!
 if wait_pending 1; then
   "$INTERLOCK" approve "$(pending_ids | head -n1)" >/dev/null
 fi
 wait $run
-check "approved rm removed d/guarded" test ! -e d/guarded
-check "sibling process not covered: e/guarded/1 kept (timed out)" test -f e/guarded/1
+check "$MODE: approved rm removed d/guarded" test ! -e d/guarded
+check "$MODE: sibling process not covered: e/guarded/1 kept (timed out)" test -f e/guarded/1
+cd "$T"
+done
 check "audit log verifies" "$INTERLOCK" audit verify "$AUDIT"
 finish
