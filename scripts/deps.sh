@@ -15,7 +15,7 @@ PKGS=(
   libmicrohttpd-dev libsqlite3-dev libssl-dev libgnutls28-dev
   clang libclang-rt-14-dev
   python3 nodejs npm curl wget gnutls-bin openssl
-  procps psmisc util-linux coreutils findutils strace
+  procps psmisc util-linux coreutils findutils git dash strace
   chromium chromium-driver
 )
 
