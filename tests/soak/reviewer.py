@@ -13,6 +13,7 @@ line {"id", "action", "choice", "t"} before it is sent, and a line
 {"id", "sent": true, "status"} once the service accepted it. Runs until
 STOP_FILE exists.
 """
+import http.client
 import http.cookiejar
 import json
 import os
@@ -50,7 +51,12 @@ def login():
         opener.open(url + "/login", data, timeout=5)
     except urllib.error.HTTPError:
         pass   # 303 to /requests
-    page = opener.open(url + "/requests", timeout=5).read().decode("utf-8", "replace")
+    except OSError:
+        return False   # the service is down (restarting)
+    try:
+        page = opener.open(url + "/requests", timeout=5).read().decode("utf-8", "replace")
+    except OSError:
+        return False
     m = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
     csrf = m.group(1) if m else None
     return csrf is not None
@@ -75,7 +81,7 @@ def decide(rid, decision):
         if e.code in (401, 403):
             csrf = None
         return e.code
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
         csrf = None
         return 0
 
