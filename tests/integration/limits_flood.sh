@@ -10,6 +10,15 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gate_common.bash"
 cd "$T"
+# The flood needs ~11,000 descriptors in the sidecar.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 12000 ]; then
+  skip "flood" "needs 12,000 open files (ulimit -Hn is $(ulimit -Hn))"
+  finish; exit $?
+fi
+# Sanitizer builds hold freed memory in quarantine: looser memory bounds.
+PEAK_KB=307200 GROW_KB=16384
+if [ "${SAN:-}" = address ]; then PEAK_KB=1572864 GROW_KB=307200; fi
 
 cat >"$T/serve.toml" <<EOF2
 socket_dir = "sock"
@@ -155,8 +164,8 @@ rss1=$(rss $srv)
 flood_round 2
 rss2=$(rss $srv)
 echo "rss: before=${rss0}kB after round 1=${rss1}kB after round 2=${rss2}kB peak=${rss_peak}kB"
-check "peak memory bounded (${rss_peak} kB < 300 MB)" test "$rss_peak" -lt 307200
-check "a second flood does not grow memory (${rss1} -> ${rss2} kB, < 16 MB)" test $((rss2 - rss1)) -lt 16384
+check "peak memory bounded (${rss_peak} kB < ${PEAK_KB} kB)" test "$rss_peak" -lt "$PEAK_KB"
+check "a second flood does not grow memory (${rss1} -> ${rss2} kB, < ${GROW_KB} kB)" test $((rss2 - rss1)) -lt "$GROW_KB"
 kill -TERM $srv; wait $srv
 check "audit log verifies" "$INTERLOCK" audit verify "$T/audit.jsonl"
 finish
