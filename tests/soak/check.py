@@ -19,6 +19,8 @@ ap.add_argument("--decisions", required=True)
 ap.add_argument("--audit", required=True)
 ap.add_argument("--full-from", type=int, default=0)
 ap.add_argument("--full-until", type=int, default=0)
+ap.add_argument("--audit-failures", type=int, default=-1,
+                help="how many audit appends the sidecar reported failing (disk full)")
 ap.add_argument("--slack-ms", type=int, default=20000,
                 help="a request seen this close to the disk-full window may lack its record")
 a = ap.parse_args()
@@ -123,6 +125,10 @@ result(not unexplained,
        "and then it did not run)",
        "%d without a final record: %s" % (len(unexplained), ", ".join(unexplained[:10])))
 
+if a.audit_failures >= 0:
+    result(len(missing) <= a.audit_failures,
+           "requests without a final record (%d) are no more than the audit appends that failed (%d)"
+           % (len(missing), a.audit_failures))
 n_ran = sum(1 for m in ran)
 # 7. the soak exercised what it claims: reviewers saw most actions, and
 # approvals, denials and timeouts all happened

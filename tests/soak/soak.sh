@@ -181,7 +181,8 @@ cat "$T/verify.out"
 check "the audit log verifies" test $vst -eq 0
 python3 "$IL_ROOT/tests/soak/check.py" --expected $((AGENTS * WORKERS * ACTIONS)) \
   --outcomes "$T/outcome.log" --ran "$T/ran.log" --decisions "$T/decisions.jsonl" \
-  --audit "$AUDIT" --full-from "$full_from" --full-until "$full_until" > "$T/check.out" 2>&1
+  --audit "$AUDIT" --full-from "$full_from" --full-until "$full_until" \
+  --audit-failures "$(cat "$T/serve.log" "$T/agents.err" | grep -c 'No space left on device')" > "$T/check.out" 2>&1
 cst=$?
 cat "$T/check.out"
 while read -r line; do
