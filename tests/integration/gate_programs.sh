@@ -301,8 +301,8 @@ wave() {
 }
 wave preload "${ALL_ROUTES[@]}"
 [ "$BOTH" = 1 ] && wave both "${BOTH_ROUTES[@]}"
-# repeat: only its approve path (a denied repeat is answered from the
-# shim's / supervisor's recent deny, by design).
+# repeat: only its approve path (its subject: each re-created file is a
+# question of its own, asked and audited).
 PIDS=()
 route_available repeat && launch preload repeat approve
 route_available repeat && [ "$BOTH" = 1 ] && launch both repeat approve
@@ -402,8 +402,9 @@ refused() {
   esac
 }
 
-# deny_line CASE REASON-REGEX: the agent's stderr has the shim's line for
-# this case's gated action with that reason.
+# deny_line CASE REASON-REGEX: the agent's stderr has interlock's one line
+# (from the shim, or under `both` from the seccomp supervisor) for this
+# case's gated action with that reason.
 deny_line() {
   local route=${1#*.}; route=${route%.*}
   local D="$T/w/$1" what
