@@ -477,6 +477,7 @@ static void sync_parent_dir(const char *path)
 	cleanup_fd int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		(void)fsync(fd);
+	/* cppcheck-suppress memleak ; dir is cleanup_free (freed on scope exit) */
 }
 
 il_audit *il_audit_open(const char *path, char *err, size_t errlen)

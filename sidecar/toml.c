@@ -723,6 +723,7 @@ toml_value *toml_parse_file(const char *path, toml_error *err)
 			buf = nb;
 			cap *= 2;
 		}
+		/* cppcheck-suppress nullPointerArithmeticRedundantCheck ; buf != NULL: loop condition */
 		size_t got = fread(buf + len, 1, cap - len, f);
 		len += got;
 		if (got == 0)
