@@ -140,6 +140,21 @@ static int parse_opts(int argc, char **argv, opts_t *o, bool explain)
 	return 0;
 }
 
+/* parse_opts, then insist on at least one rule file (`no_files` is the
+ * usage message otherwise). On any error o->files is freed and the exit
+ * status returned; 0 means o is ready and the caller frees o->files. */
+static int parse_opts_files(int argc, char **argv, opts_t *o, bool explain, const char *no_files)
+{
+	int rc = parse_opts(argc, argv, o, explain);
+	if (rc == 0 && o->nfiles == 0)
+		rc = usage_error("%s", no_files);
+	if (rc) {
+		free(o->files);
+		o->files = NULL;
+	}
+	return rc;
+}
+
 static void print_errors(il_errors *e)
 {
 	for (size_t i = 0; i < e->len; i++)
@@ -149,15 +164,9 @@ static void print_errors(il_errors *e)
 static int rules_check(int argc, char **argv)
 {
 	opts_t o;
-	int rc = parse_opts(argc, argv, &o, false);
-	if (rc) {
-		free(o.files);
+	int rc = parse_opts_files(argc, argv, &o, false, "check: no rule files given");
+	if (rc)
 		return rc;
-	}
-	if (o.nfiles == 0) {
-		free(o.files);
-		return usage_error("%s", "check: no rule files given");
-	}
 	il_policy_opts po = { .home = o.home, .workspace = o.workspace };
 	il_errors errs = { 0 };
 	il_policy *p = il_policy_load(o.files, o.nfiles, &po, &errs);
@@ -233,15 +242,9 @@ static void print_matches(FILE *f, const il_verdict *v, const char *indent)
 static int rules_test(int argc, char **argv)
 {
 	opts_t o;
-	int rc = parse_opts(argc, argv, &o, false);
-	if (rc) {
-		free(o.files);
+	int rc = parse_opts_files(argc, argv, &o, false, "test: no rule files given");
+	if (rc)
 		return rc;
-	}
-	if (o.nfiles == 0) {
-		free(o.files);
-		return usage_error("%s", "test: no rule files given");
-	}
 	il_policy_opts po = { .home = o.home ? o.home : IL_TEST_HOME,
 		              .workspace = o.workspace ? o.workspace : IL_TEST_WORKSPACE };
 	il_errors errs = { 0 };
@@ -420,15 +423,9 @@ static int build_explain_action(int argc, char **argv, const opts_t *o, il_owned
 static int rules_explain(int argc, char **argv)
 {
 	opts_t o;
-	int rc = parse_opts(argc, argv, &o, true);
-	if (rc) {
-		free(o.files);
+	int rc = parse_opts_files(argc, argv, &o, true, "explain: give at least one --rules FILE");
+	if (rc)
 		return rc;
-	}
-	if (o.nfiles == 0) {
-		free(o.files);
-		return usage_error("%s", "explain: give at least one --rules FILE");
-	}
 	if (!o.rest || o.rest >= argc) {
 		free(o.files);
 		return usage_error("%s", "explain: give the action after '--' (e.g. -- exec rm -rf /srv)");
