@@ -430,6 +430,9 @@ audit_count() { audit_summary "$T/w/$1/audit.jsonl" | grep -vc '^DUP '; }
 for c in "${CASES[@]}"; do
   mode=${c%%.*} kind=${c##*.} route=${c#*.}; route=${route%.*}
   D="$T/w/$c"
+  st=$(cat "$D/rc" 2>/dev/null || echo none)
+  if [ "$st" != none ] && [ "$st" -lt 125 ]; then pass "$c: interlock run ran the agent (status $st)"
+  else fail "$c: interlock run ran the agent" "status $st: $(head -n1 "$D/err" 2>/dev/null)"; fi
   case $kind in
     approve)
       n=$(expected_asks "$route") repeats=1
