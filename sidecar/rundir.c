@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int il_random_hex(char *buf, size_t nbytes)
+/*
+ * Random bytes come from a pool refilled with one getrandom() per 4 KiB,
+ * so that naming a request does not cost a system call each time (the
+ * sidecar names every request it answers). The pool is locked for the
+ * multi-threaded approval service and emptied in a fork child, so a
+ * parent and its child never hand out the same bytes.
+ */
+static unsigned char rnd_pool[4096];
+static size_t rnd_left;
+static pthread_mutex_t rnd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t rnd_once = PTHREAD_ONCE_INIT;
+
+static void rnd_forget_in_child(void)
 {
-	unsigned char raw[64];
-	if (nbytes > sizeof raw)
-		return -1;
+	rnd_left = 0;
+	pthread_mutex_init(&rnd_lock, NULL);
+}
+
+static void rnd_init(void)
+{
+	pthread_atfork(NULL, NULL, rnd_forget_in_child);
+}
+
+static int rnd_fill(void)
+{
 	size_t got = 0;
-	while (got < nbytes) {
-		ssize_t r = getrandom(raw + got, nbytes - got, 0);
+	while (got < sizeof rnd_pool) {
+		ssize_t r = getrandom(rnd_pool + got, sizeof rnd_pool - got, 0);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -28,6 +49,26 @@ int il_random_hex(char *buf, size_t nbytes)
 		}
 		got += (size_t)r;
 	}
+	rnd_left = sizeof rnd_pool;
+	return 0;
+}
+
+int il_random_hex(char *buf, size_t nbytes)
+{
+	unsigned char raw[64];
+	if (nbytes > sizeof raw)
+		return -1;
+	pthread_once(&rnd_once, rnd_init);
+	pthread_mutex_lock(&rnd_lock);
+	if (rnd_left < nbytes && rnd_fill() < 0) {
+		pthread_mutex_unlock(&rnd_lock);
+		return -1;
+	}
+	unsigned char *src = rnd_pool + sizeof rnd_pool - rnd_left;
+	memcpy(raw, src, nbytes);
+	explicit_bzero(src, nbytes);   /* never handed out twice */
+	rnd_left -= nbytes;
+	pthread_mutex_unlock(&rnd_lock);
 	static const char hex[] = "0123456789abcdef";
 	for (size_t i = 0; i < nbytes; i++) {
 		buf[2 * i] = hex[raw[i] >> 4];

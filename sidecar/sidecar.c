@@ -164,7 +164,7 @@ static void conn_release_input(il_conn *c)
 static size_t conns_of_pid(const il_sidecar *sc, pid_t pid)
 {
 	size_t n = 0;
-	if (pid == getpid())
+	if (pid == sc->self_pid)
 		return 0;
 	for (const il_conn *c = sc->conns; c; c = c->next)
 		if (!c->is_ctl && c->pid == pid)
@@ -378,7 +378,7 @@ static void why_rule(const il_verdict *v, const char *prefix, char *buf, size_t 
  * caller it read from the kernel. */
 static pid_t limit_pid(const il_conn *c, const il_action *a)
 {
-	if (c && c->pid != getpid())
+	if (c && c->pid != c->sc->self_pid)
 		return c->pid;
 	return a->pid;
 }
@@ -729,6 +729,7 @@ il_sidecar *il_sidecar_new(il_loop *loop, const il_sidecar_opts *o, char *err, s
 	sc->loop = loop;
 	sc->o = *o;
 	sc->grants = il_grants_new();
+	sc->self_pid = getpid();
 	sc->denied = il_denymemo_new();
 	sc->agent_fd = sc->ctl_fd = -1;
 	if (spare_fd < 0)

@@ -89,6 +89,7 @@ struct il_sidecar {
 	bool suspending;              /* shutdown that keeps the journal's requests */
 	il_grants *grants;            /* what approved programs may delete (grant.h) */
 	il_denymemo *denied;          /* execs denied moments ago (denymemo.h) */
+	pid_t self_pid;               /* this process: its in-process connections */
 };
 
 /* sidecar.c */
