@@ -45,7 +45,24 @@ import ilwire
 sock, out, nproc, nconn, hog = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 SESSION = "s-f100df100df100d0"
 
-def worker(idx, n, tag, session, pause):
+def classify(s, res):
+    try:
+        what, v = ilwire.read_pending_or_verdict(s)
+    except (EOFError, OSError):
+        res["eof"] += 1
+        return
+    if what == "pending":
+        res["pending"] += 1
+    elif v[0] == ilwire.DENY and "limit: session" in v[1]:
+        res["limit_session"] += 1
+    elif v[0] == ilwire.DENY and "limit: process" in v[1] and "connections" in v[1]:
+        res["limit_conns"] += 1
+    elif v[0] == ilwire.DENY and "limit: process" in v[1]:
+        res["limit_pid"] += 1
+    else:
+        res["other"] += 1
+
+def worker(idx, n, tag, session, hog):
     conns, res = [], {"pending": 0, "limit_session": 0, "limit_pid": 0, "limit_conns": 0, "other": 0, "eof": 0}
     for i in range(n):
         try:
@@ -54,25 +71,16 @@ def worker(idx, n, tag, session, pause):
             res["eof"] += 1
     frames = [ilwire.decide_exec("/usr/bin/touch", ["touch", "/nonexistent/flood-%d-%d" % (idx, i)],
                                  cwd="/", session=session) for i in range(len(conns))]
-    time.sleep(pause)   # the hog: let the sidecar accept all its connections first
+    if hog and conns:
+        # The hog asks on its newest connection first: once that is answered
+        # the sidecar has accepted all of them (the listen queue is FIFO).
+        conns[-1].sendall(frames[-1])
+        classify(conns[-1], res)
+        conns, frames = conns[:-1], frames[:-1]
     for s, f in zip(conns, frames):
         s.sendall(f)
     for s in conns:
-        try:
-            what, v = ilwire.read_pending_or_verdict(s)
-        except (EOFError, OSError):
-            res["eof"] += 1
-            continue
-        if what == "pending":
-            res["pending"] += 1
-        elif v[0] == ilwire.DENY and "limit: session" in v[1]:
-            res["limit_session"] += 1
-        elif v[0] == ilwire.DENY and "limit: process" in v[1] and "connections" in v[1]:
-            res["limit_conns"] += 1
-        elif v[0] == ilwire.DENY and "limit: process" in v[1]:
-            res["limit_pid"] += 1
-        else:
-            res["other"] += 1
+        classify(s, res)
     with open("%s.%s%d" % (out, tag, idx), "w") as fp:
         json.dump(res, fp)
     while not os.path.exists(os.path.join(os.path.dirname(out), "release")):
@@ -83,15 +91,15 @@ kids = []
 for p in range(nproc):
     pid = os.fork()
     if pid == 0:
-        worker(p, nconn, "w", SESSION, 0)
+        worker(p, nconn, "w", SESSION, False)
     kids.append(pid)
 pid = os.fork()
 if pid == 0:
-    worker(0, hog, "hog", "s-0000000000000h09", 2)
+    worker(0, hog, "hog", "s-0000000000000h09", True)
 kids.append(pid)
 pid = os.fork()
 if pid == 0:
-    worker(0, 300, "pp", "s-00000000000000pp", 0)
+    worker(0, 300, "pp", "s-00000000000000pp", False)
 kids.append(pid)
 for k in kids:
     os.waitpid(k, 0)
