@@ -388,6 +388,17 @@ static void post_event(app *a, const http_req *q, http_resp *resp)
 	resp_json(resp, 202, o);
 }
 
+/* A 405 answer naming the one allowed method (also in the Allow header).
+ * Returns true (the request was answered). */
+static bool method_not_allowed(http_resp *resp, const char *method)
+{
+	char msg[32];
+	snprintf(msg, sizeof msg, "use %s", method);
+	resp_error(resp, 405, "method_not_allowed", msg);
+	resp->allow = method;
+	return true;
+}
+
 bool api_route(app *a, const http_req *q, http_resp *resp)
 {
 	const char *u = q->url;
@@ -407,20 +418,14 @@ bool api_route(app *a, const http_req *q, http_resp *resp)
 		return true;
 	}
 	if (strcmp(u, "/v1/requests") == 0) {
-		if (!post) {
-			resp_error(resp, 405, "method_not_allowed", "use POST");
-			resp->allow = "POST";
-			return true;
-		}
+		if (!post)
+			return method_not_allowed(resp, "POST");
 		create_request(a, q, resp);
 		return true;
 	}
 	if (strcmp(u, "/v1/events") == 0) {
-		if (!post) {
-			resp_error(resp, 405, "method_not_allowed", "use POST");
-			resp->allow = "POST";
-			return true;
-		}
+		if (!post)
+			return method_not_allowed(resp, "POST");
 		post_event(a, q, resp);
 		return true;
 	}
@@ -439,11 +444,8 @@ bool api_route(app *a, const http_req *q, http_resp *resp)
 			resp_error(resp, 404, "not_found", "no such request");
 			return true;
 		}
-		if (!get) {
-			resp_error(resp, 405, "method_not_allowed", "use GET");
-			resp->allow = "GET";
-			return true;
-		}
+		if (!get)
+			return method_not_allowed(resp, "GET");
 		if (verdict) {
 			get_verdict(a, q, id, resp);
 		} else {

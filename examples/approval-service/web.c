@@ -216,6 +216,27 @@ static void put_votes(sbuf *b, vote_row *v, size_t nv)
 	sb_put(b, "</ul>");
 }
 
+/* One decision form of a pending request: approve (reason optional) or
+ * deny (reason required), posting to /requests/ID/decide with the CSRF
+ * token. Element ids (approve-ID, deny-reason-ID, ...) are what the
+ * browser tests click. */
+static void put_decide_form(sbuf *b, const char *id, const char *csrf, bool approve)
+{
+	const char *d = approve ? "approve" : "deny";
+	sb_printf(b, "<form method=\"post\" class=\"%s\" action=\"/requests/", d);
+	sb_html(b, id);
+	sb_put(b, "/decide\"><input type=\"hidden\" name=\"csrf\" value=\"");
+	sb_html(b, csrf);
+	sb_printf(b, "\"><input type=\"hidden\" name=\"decision\" value=\"%s\">"
+	          "<input name=\"reason\" maxlength=\"1000\" %s id=\"%s-reason-", d,
+	          approve ? "placeholder=\"reason (optional)\""
+	                  : "required placeholder=\"reason (required)\"", d);
+	sb_html(b, id);
+	sb_printf(b, "\"><button type=\"submit\" class=\"%s\" id=\"%s-", d, d);
+	sb_html(b, id);
+	sb_printf(b, "\">%s</button></form>", approve ? "Approve" : "Deny");
+}
+
 /* The full context of one request, and (pending) the forms this viewer may use. */
 static void put_request(app *a, sbuf *b, const req_row *r, const viewer *v, bool forms)
 {
@@ -342,27 +363,9 @@ static void put_request(app *a, sbuf *b, const req_row *r, const viewer *v, bool
 			if (self)
 				sb_put(b, "<p class=\"note self\">You requested this action: another reviewer must approve it.</p>");
 			else {
-				sb_put(b, "<form method=\"post\" class=\"approve\" action=\"/requests/");
-				sb_html(b, r->id);
-				sb_put(b, "/decide\"><input type=\"hidden\" name=\"csrf\" value=\"");
-				sb_html(b, v->csrf);
-				sb_put(b, "\"><input type=\"hidden\" name=\"decision\" value=\"approve\">"
-				          "<input name=\"reason\" maxlength=\"1000\" placeholder=\"reason (optional)\" id=\"approve-reason-");
-				sb_html(b, r->id);
-				sb_put(b, "\"><button type=\"submit\" class=\"approve\" id=\"approve-");
-				sb_html(b, r->id);
-				sb_put(b, "\">Approve</button></form>");
+				put_decide_form(b, r->id, v->csrf, true);
 			}
-			sb_put(b, "<form method=\"post\" class=\"deny\" action=\"/requests/");
-			sb_html(b, r->id);
-			sb_put(b, "/decide\"><input type=\"hidden\" name=\"csrf\" value=\"");
-			sb_html(b, v->csrf);
-			sb_put(b, "\"><input type=\"hidden\" name=\"decision\" value=\"deny\">"
-			          "<input name=\"reason\" maxlength=\"1000\" required placeholder=\"reason (required)\" id=\"deny-reason-");
-			sb_html(b, r->id);
-			sb_put(b, "\"><button type=\"submit\" class=\"deny\" id=\"deny-");
-			sb_html(b, r->id);
-			sb_put(b, "\">Deny</button></form>");
+			put_decide_form(b, r->id, v->csrf, false);
 		}
 		sb_put(b, "</div>");
 	}
