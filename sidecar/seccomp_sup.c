@@ -89,6 +89,7 @@ typedef struct call {
 	char addr[64];
 	char host[256];
 	bool async_registered;
+	bool human;                      /* a person decided it (for the restart memory) */
 	il_sc_ticket *ticket;
 	struct call *prev, *next;
 } call;
@@ -109,6 +110,7 @@ struct il_seccomp_sup {
 	decided recent[DECIDED_SLOTS];
 	unsigned recent_next;
 	unsigned long handled;
+	bool undelivered;                 /* the last answer found its call interrupted */
 	const il_policy *fast_policy;     /* NULL: every action goes through the pipeline */
 	uid_t euid;
 	gid_t egid;
@@ -133,7 +135,9 @@ static void respond(listener *L, uint64_t id, int error, bool cont)
 	while (ioctl(L->fd, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0) {
 		if (errno == EINTR)
 			continue;
-		if (errno != ENOENT)
+		if (errno == ENOENT)
+			L->s->undelivered = true;   /* interrupted: it will be restarted */
+		else
 			il_warn("seccomp: answering notification: %s", strerror(errno));
 		return;
 	}
@@ -179,7 +183,15 @@ static void deny(call *c, const char *message)
 	respond(c->L, c->id, c->op == OP_CONNECT ? ECONNREFUSED : EACCES, false);
 }
 
-/* ---- the decided-recently ring (signal restarts) ---- */
+/* ---- the decided-recently ring (signal restarts) ----
+ *
+ * A call interrupted by a signal while its answer was on the way (the
+ * answer found no waiting call: ENOENT) is restarted by the kernel as a
+ * new notification with the same arguments. Its decision is remembered
+ * for DECIDED_TTL_MS so the restart is not a second question — but only
+ * then: an answer that reached its call leaves nothing behind, so a new,
+ * identical call from the same thread is always decided (and audited)
+ * afresh. A remembered decision serves one restart. */
 
 static decided *recent_find(il_seccomp_sup *s, uint64_t dkey)
 {
@@ -271,7 +283,10 @@ static void connect_done(il_loop *l, int fd, uint32_t events, void *arg)
 		soerr = errno;
 	il_loop_del_fd(l, fd);
 	c->async_registered = false;
+	c->s->undelivered = false;
 	respond(c->L, c->id, soerr, false);
+	if (c->s->undelivered)
+		recent_put(c->s, c->dkey, true, c->human);
 	call_free(c);
 }
 
@@ -362,18 +377,30 @@ static void apply(call *c, bool allow, bool human, const char *message)
 	call_free(c);
 }
 
+/* apply(), remembering the decision only when its answer found the call
+ * interrupted (see the decided-recently ring). c may be freed. */
+static void apply_once(call *c, bool allow, bool human, const char *message)
+{
+	il_seccomp_sup *s = c->s;
+	uint64_t dkey = c->dkey;
+	c->human = human;
+	s->undelivered = false;
+	apply(c, allow, human, message);
+	if (s->undelivered)
+		recent_put(s, dkey, allow, human);
+}
+
 static void on_decided(void *arg, bool allow, bool human, const char *rule, const char *message)
 {
 	(void)rule;
 	call *c = arg;
 	c->ticket = NULL;
-	recent_put(c->s, c->dkey, allow, human);
 	char fallback[IL_SC_PATH_MAX + 64];
 	if (!allow && !message) {
 		snprintf(fallback, sizeof fallback, "interlock: denied %s (no verdict)", c->hook);
 		message = fallback;
 	}
-	apply(c, allow, human, message);
+	apply_once(c, allow, human, message);
 }
 
 /* ---- call bookkeeping ---- */
@@ -749,8 +776,7 @@ static void handle(listener *L, const struct seccomp_notif *req)
 			snprintf(c->host, sizeof c->host, "%s", hit.host);
 			c->a.host = c->host;
 		}
-		recent_put(s, c->dkey, true, hit.gated);
-		apply(c, true, hit.gated, NULL);
+		apply_once(c, true, hit.gated, NULL);
 		return;
 	}
 	/* A restarted call (signal): join the question in flight... */
@@ -763,12 +789,14 @@ static void handle(listener *L, const struct seccomp_notif *req)
 	/* ...or reuse its answer. */
 	decided *d = recent_find(s, c->dkey);
 	if (d) {
-		char *what = d->allow ? NULL : il_action_describe(&c->a);
+		bool allow = d->allow, human = d->human;
+		d->expires = 0;   /* one restart per remembered answer */
+		char *what = allow ? NULL : il_action_describe(&c->a);
 		char msg[IL_SC_PATH_MAX + 64];
 		snprintf(msg, sizeof msg, "interlock: denied %s (the same call was denied moments ago)",
 		         what ? what : hook);
 		free(what);
-		apply(c, d->allow, d->human, msg);
+		apply_once(c, allow, human, msg);
 		return;
 	}
 	if (s->fast_policy) {
