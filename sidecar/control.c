@@ -140,10 +140,8 @@ size_t il_control_list(char ***ctl_paths)
 		if (fd < 0) {
 			/* A sidecar that died without cleaning up: its socket
 			 * refuses (or is gone). Remove the stale directory. */
-			struct stat st;
-			if (errno == ECONNREFUSED ||
-			    (errno == ENOENT && stat(dir, &st) == 0 &&
-			     st.st_mtime + 60 < time(NULL)))
+			if ((errno == ECONNREFUSED || errno == ENOENT) &&
+			    il_rundir_session_abandoned(dir))
 				il_rundir_remove_session(dir);
 			continue;
 		}

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -150,7 +152,33 @@ int il_rundir_make_session(const char *session, char *dir, size_t n, char *err, 
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	return 0;
+	/* held until this process exits: listers see the session is alive
+	 * even before its sockets listen (see il_rundir_session_abandoned) */
+	char lock[4200];
+	snprintf(lock, sizeof lock, "%s/%s", dir, IL_RUNDIR_LOCK);
+	int fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		il_rundir_remove_session(dir);
+		return -1;
+	}
+	return 0;   /* fd stays open on purpose: it is the session's liveness */
+}
+
+bool il_rundir_session_abandoned(const char *dir)
+{
+	char lock[4200];
+	snprintf(lock, sizeof lock, "%s/%s", dir, IL_RUNDIR_LOCK);
+	int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		struct stat st;
+		return errno == ENOENT && stat(dir, &st) == 0 && st.st_mtime + 60 < time(NULL);
+	}
+	bool dead = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	close(fd);
+	return dead;
 }
 
 void il_rundir_remove_session(const char *dir)
@@ -159,6 +187,8 @@ void il_rundir_remove_session(const char *dir)
 	snprintf(p, sizeof p, "%s/%s", dir, IL_RUNDIR_AGENT_SOCK);
 	unlink(p);
 	snprintf(p, sizeof p, "%s/%s", dir, IL_RUNDIR_CTL_SOCK);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/%s", dir, IL_RUNDIR_LOCK);
 	unlink(p);
 	rmdir(dir);
 }

@@ -14,10 +14,12 @@
 #ifndef INTERLOCK_RUNDIR_H
 #define INTERLOCK_RUNDIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define IL_RUNDIR_AGENT_SOCK "agent.sock"
 #define IL_RUNDIR_CTL_SOCK "ctl.sock"
+#define IL_RUNDIR_LOCK "lock"          /* flock held by the owning sidecar */
 
 /* Path of the base directory into buf (not created). 0, or -1 if too long. */
 int il_rundir_base(char *buf, size_t n);
@@ -33,10 +35,19 @@ int il_rundir_check_private(const char *dir, char *err, size_t errlen);
 /* Generate a fresh session id ("s-" + 16 hex chars) into buf (n >= 19). */
 int il_rundir_new_session_id(char *buf, size_t n);
 
-/* Create <base>/<session>/ 0700; its path into dir. 0 or -1 + err. */
+/* Create <base>/<session>/ 0700; its path into dir. 0 or -1 + err.
+ * The calling process then holds an exclusive flock on <dir>/lock for the
+ * rest of its life (the descriptor is close-on-exec and never closed): a
+ * session whose lock can be taken has no live owner. */
 int il_rundir_make_session(const char *session, char *dir, size_t n, char *err, size_t errlen);
 
-/* Remove a session directory and the sockets in it (best effort). */
+/* May this session directory be removed as stale? True when its owner's
+ * lock can be taken (the owner died, however it died), or when it has no
+ * lock file and is over a minute old; false for a sidecar still starting
+ * (its sockets not yet listening) or running. */
+bool il_rundir_session_abandoned(const char *dir);
+
+/* Remove a session directory, its sockets and lock file (best effort). */
 void il_rundir_remove_session(const char *dir);
 
 /* Fill buf with `nbytes` random bytes as lowercase hex (buf >= 2*nbytes+1).
