@@ -154,13 +154,18 @@ int il_rundir_make_session(const char *session, char *dir, size_t n, char *err, 
 	}
 	/* held until this process exits: listers see the session is alive
 	 * even before its sockets listen (see il_rundir_session_abandoned) */
-	char lock[4200];
+	/* Created and locked under another name, then renamed into place, so
+	 * that "lock" never exists unlocked: a lister that finds it and can
+	 * take it knows the owner is gone. */
+	char lock[4200], tmp[4200];
 	snprintf(lock, sizeof lock, "%s/%s", dir, IL_RUNDIR_LOCK);
-	int fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	snprintf(tmp, sizeof tmp, "%s/.%s", dir, IL_RUNDIR_LOCK);
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || rename(tmp, lock) < 0) {
 		snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		unlink(tmp);
 		il_rundir_remove_session(dir);
 		return -1;
 	}
@@ -190,5 +195,7 @@ void il_rundir_remove_session(const char *dir)
 	unlink(p);
 	snprintf(p, sizeof p, "%s/%s", dir, IL_RUNDIR_LOCK);
 	unlink(p);
+	snprintf(p, sizeof p, "%s/.%s", dir, IL_RUNDIR_LOCK);
+	unlink(p);   /* an owner that died between creating and renaming it */
 	rmdir(dir);
 }

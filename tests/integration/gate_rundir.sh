@@ -29,7 +29,7 @@ done
 touch "$stop"; wait $l1 $l2 $l3 $l4
 check "all $runs runs started and exited 0 while others listed sidecars ($fails failed)" test $fails -eq 0
 first=$(grep -l "interlock:" "$T"/run.* 2>/dev/null | head -n1)
-[ -n "$first" ] && echo "first failure output: $(head -n2 "$first")"
+[ -n "$first" ] && { echo "first failure output:"; cat "$first"; }
 # a dead sidecar's directory is still cleaned up
 "$INTERLOCK" run --enforce preload --rules "$RULES" -- sh -c 'kill -KILL $PPID; sleep 0.5' 2>/dev/null
 "$INTERLOCK" pending >/dev/null 2>&1
