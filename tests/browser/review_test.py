@@ -165,7 +165,8 @@ def login(b, name, pw):
     b.type("#username", name)
     b.type("#password", pw)
     b.click("#login")
-    return b.url()
+    # the form's POST and redirect complete after the click returns
+    return b.wait_url("/requests")
 
 
 def main():
