@@ -5,6 +5,7 @@
 #include "seccomp_filter.h"
 
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -137,6 +138,15 @@ int il_seccomp_install(char *err, size_t n)
 		                      SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
 		                      SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
 		                              SECCOMP_FILTER_FLAG_NEW_LISTENER));
+	}
+	if (rc == 0) {
+		/* TIOCSTI fakes terminal input: an agent could type "y" into the
+		 * tty approver's prompt. The tty layer reads the request as a
+		 * 32-bit int, so compare the low 32 bits only (upper bits set
+		 * would otherwise slip past an exact match). */
+		what = "ioctl(TIOCSTI)";
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
 	}
 	if (rc != 0) {
 		snprintf(err, n, "seccomp rule for %s: %s", what, strerror(-rc));

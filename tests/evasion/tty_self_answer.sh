@@ -70,7 +70,12 @@ except OSError as e:
 PY
 python3 "$T/drive.py" "$T/sti.log" 3 "$INTERLOCK" run --rules "$RULES" --approver tty --timeout 30s -- \
   sh -c "(/usr/bin/touch $T/by-sti; echo touch_rc=\$? > $T/sti.rc) & python3 $T/sti.py > $T/sti.out; wait"
-if grep -q 'sti=refused' "$T/sti.out"; then
+if "$INTERLOCK" run --enforce both --rules "$RULES" -- true 2>/dev/null; then
+  # the default enforcement includes the seccomp layer, whose filter
+  # refuses TIOCSTI whatever the kernel's own setting
+  check "TIOCSTI: refused under the seccomp layer" grep -q 'sti=refused' "$T/sti.out"
+  check "TIOCSTI: the action did not happen" test ! -e "$T/by-sti"
+elif grep -q 'sti=refused' "$T/sti.out"; then
   check "TIOCSTI: refused by the kernel; the action did not happen" test ! -e "$T/by-sti"
 elif [ -e "$T/by-sti" ]; then
   skip "TIOCSTI" "injection approved the prompt on this machine (dev.tty.legacy_tiocsti=$(sysctl -n dev.tty.legacy_tiocsti 2>/dev/null || echo ?), uid $(id -u)): a stated limit, see docs/threat-model.md"
