@@ -53,11 +53,18 @@ static pthread_once_t il_io_once = PTHREAD_ONCE_INIT;
 static _Atomic uint16_t il_fdmap[IL_HC_FDMAX];
 static il_hconn il_slots[IL_HC_SLOTS];
 static pthread_mutex_t il_alloc_lock = PTHREAD_MUTEX_INITIALIZER;
+/* One past the highest slot ever handed out: slots above it were never
+ * touched. Their zero-filled static mutexes are valid (glibc's
+ * PTHREAD_MUTEX_INITIALIZER is all zeros), so nothing initialises them —
+ * touching 130 KiB of table at start-up and again after every fork cost a
+ * copy-on-write fault per page in every process (~100 us per fork+exec). */
+static size_t il_slots_used_max;
 
 static void il_hc_atfork_child(void)
 {
+	/* a lock another thread held at fork() stays held in the child */
 	pthread_mutex_init(&il_alloc_lock, NULL);
-	for (size_t i = 0; i < IL_HC_SLOTS; i++)
+	for (size_t i = 0; i < il_slots_used_max; i++)
 		pthread_mutex_init(&il_slots[i].lock, NULL);
 }
 
@@ -72,8 +79,6 @@ static void il_io_resolve(void)
 	il_io.close = (int (*)(int))dlsym(RTLD_NEXT, "close");
 	il_io.dup2 = (int (*)(int, int))dlsym(RTLD_NEXT, "dup2");
 	il_io.dup3 = (int (*)(int, int, int))dlsym(RTLD_NEXT, "dup3");
-	for (size_t i = 0; i < IL_HC_SLOTS; i++)
-		pthread_mutex_init(&il_slots[i].lock, NULL);
 	pthread_atfork(NULL, NULL, il_hc_atfork_child);
 }
 
@@ -189,6 +194,8 @@ void il_http_on_connect(int fd, const struct sockaddr *sa, socklen_t len, int rc
 				c = &il_slots[i];
 				c->used = 1;
 				c->fd = fd;
+				if (i + 1 > il_slots_used_max)
+					il_slots_used_max = i + 1;
 				break;
 			}
 		}
