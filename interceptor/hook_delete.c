@@ -8,8 +8,9 @@
  * (readlink /proc/self/fd/N) or the cwd and normalised lexically — the
  * final component is never followed, since unlink removes a symlink, not
  * its target — and whether it is a directory (lstat). The hot path
- * (an allowed unlinkat from `rm -rf`) costs: gettid, getcwd, readlink
- * (only with a dirfd), fstatat, and the sidecar round trip.
+ * (an allowed unlinkat from `rm -rf` of a path no rule can gate, see
+ * shim_hints.c) costs gettid and a readlink of the dirfd; a delete the
+ * sidecar must see adds fstatat, getcwd and the round trip.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +60,28 @@ static int il_gate_delete(const il_del_call *c)
 	il_guard guard;
 	int depth = il_guard_enter(tid, &guard);
 	int rc;
+	char cwdbuf[IL_CWD_MAX];
+	char abs[IL_ABS_MAX];
+	char from[IL_ABS_MAX];
+	/* the working directory is needed to resolve a relative path against
+	 * AT_FDCWD now, and as context only when the sidecar is asked */
+	const char *cwd = NULL;
+	int cwd_done = 0;
+	if (c->path[0] != '/' && c->dirfd == AT_FDCWD) {
+		cwd = il_getcwd(cwdbuf, sizeof cwdbuf);
+		cwd_done = 1;
+	}
+	if (il_resolve_at(c->dirfd, c->path, 0, cwd, abs, sizeof abs) < 0) {
+		rc = IL_GATE_FAIL;
+		goto out;
+	}
+	/* a path no rule can gate is allowed without a round trip (a rename
+	 * first needs to know whether it replaces anything at all) */
+	il_hints_prepare(depth);
+	if (c->op != IL_DEL_RENAME_OVER && il_hints_skip_delete(abs)) {
+		rc = 1;
+		goto out;
+	}
 	struct stat st;
 	int have_st = fstatat(c->dirfd, c->path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (c->op == IL_DEL_RENAME_OVER) {
@@ -67,17 +90,18 @@ static int il_gate_delete(const il_del_call *c)
 		 * source and target are the same file (rename is then a no-op) */
 		if (!have_st || (fstatat(c->from_dirfd, c->from, &sst, AT_SYMLINK_NOFOLLOW) == 0 &&
 				 sst.st_dev == st.st_dev && sst.st_ino == st.st_ino)) {
-			il_guard_leave(&guard);
-			return IL_GATE_PASS;
+			rc = IL_GATE_PASS;
+			goto out;
+		}
+		if (il_hints_skip_delete(abs)) {
+			rc = 1;
+			goto out;
 		}
 	}
-	char cwdbuf[IL_CWD_MAX];
-	char abs[IL_ABS_MAX];
-	char from[IL_ABS_MAX];
-	const char *cwd = il_getcwd(cwdbuf, sizeof cwdbuf);
-	if (il_resolve_at(c->dirfd, c->path, 0, cwd, abs, sizeof abs) < 0 ||
-	    (c->op == IL_DEL_RENAME_OVER &&
-	     il_resolve_at(c->from_dirfd, c->from, 0, cwd, from, sizeof from) < 0)) {
+	if (!cwd_done)
+		cwd = il_getcwd(cwdbuf, sizeof cwdbuf);
+	if (c->op == IL_DEL_RENAME_OVER &&
+	    il_resolve_at(c->from_dirfd, c->from, 0, cwd, from, sizeof from) < 0) {
 		rc = IL_GATE_FAIL;
 	} else {
 		int is_dir = have_st && S_ISDIR(st.st_mode);
@@ -95,6 +119,7 @@ static int il_gate_delete(const il_del_call *c)
 		if (!rc)
 			errno = EACCES;
 	}
+out:;
 	int e = errno;
 	il_guard_leave(&guard);
 	errno = e;

@@ -42,6 +42,16 @@
  *                                     line the shim prints on stderr) and
  *                                     IL_T_BANNER (break-glass banner line)
  *
+ *   shim -> sidecar  IL_MSG_HINTS_GET  (no fields): which deletes may skip asking?
+ *   sidecar -> shim  IL_MSG_HINTS   IL_T_HINT_MODE (u32 il_wire_hint_mode) and,
+ *                                     for IL_HINT_SCREEN, IL_T_HINT_GLOB
+ *                                     (repeated): a delete whose absolute
+ *                                     path cannot match any of these path
+ *                                     globs is allowed without asking.
+ *                                     The shim screens conservatively (see
+ *                                     interceptor/shim_hints.c); anything
+ *                                     else it does not understand is ASK.
+ *
  *   Anything else — EOF, a short read, an unknown message, a VERDICT
  *   without IL_T_DECISION, a decision value other than ALLOW — is a deny.
  */
@@ -84,6 +94,8 @@ typedef enum {
 	IL_MSG_RESUME = 2,
 	IL_MSG_PENDING = 3,
 	IL_MSG_VERDICT = 4,
+	IL_MSG_HINTS_GET = 5,
+	IL_MSG_HINTS = 6,
 } il_wire_msg;
 
 typedef enum {
@@ -125,7 +137,16 @@ typedef enum {
 	IL_T_DEADLINE_MS = 44,  /* i64 wall-clock ms */
 	IL_T_BANNER = 45,       /* string */
 	IL_T_MESSAGE = 46,      /* string */
+
+	/* hints (sidecar -> shim) */
+	IL_T_HINT_MODE = 60,    /* u32 il_wire_hint_mode */
+	IL_T_HINT_GLOB = 61,    /* string, repeated */
 } il_wire_tag;
+
+typedef enum {
+	IL_HINT_ASK = 0,        /* zero is "ask about every delete" */
+	IL_HINT_SCREEN = 1,     /* ask only when a path may match a hint glob */
+} il_wire_hint_mode;
 
 typedef enum {
 	IL_WIRE_DENY = 0,       /* zero is deny: an all-zero reply never allows */

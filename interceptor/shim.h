@@ -170,6 +170,15 @@ int il_conn_cacheable(pid_t pid);
 void il_conn_mark_busy(pid_t pid);
 void il_conn_release(pid_t pid, int fd, int keep);
 
+/* Delete hints (shim_hints.c): il_hints_prepare fetches them once per
+ * process (call it only outside vfork children and nested calls);
+ * il_hints_skip_delete is 1 when no rule can make a delete of this
+ * absolute path anything but allowed. il_hints_fetch (shim_wire.c) does
+ * the HINTS_GET round trip on a fresh connection. */
+void il_hints_prepare(int depth);
+int il_hints_skip_delete(const char *abs_path);
+int il_hints_fetch(char *buf, size_t cap, size_t *len);
+
 /* Ask the sidecar about `r` and wait (without timeout) for its verdict.
  * Returns 1 to allow, 0 to deny; a deny has already printed its one line
  * on stderr. Never allocates; leaves errno unspecified. */

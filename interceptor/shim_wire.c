@@ -667,3 +667,35 @@ int il_ask(const il_req *r)
 		return allow;
 	}
 }
+
+/*
+ * Ask the sidecar for its delete hints on a fresh connection: sends
+ * HINTS_GET, reads one HINTS frame, and leaves its payload (the fields)
+ * in buf. 0 and *len, or -1 (unreachable, malformed, larger than cap):
+ * the caller then asks about every delete. Not for the exec path.
+ */
+int il_hints_fetch(char *buf, size_t cap, size_t *len)
+{
+	int err = 0;
+	int fd = il_dial(&err);
+	if (fd < 0)
+		return -1;
+	il_wire_hdr h = { IL_WIRE_MAGIC, IL_WIRE_VERSION, IL_MSG_HINTS_GET, 0, 0 };
+	int rc = -1;
+	char hb[sizeof h];
+	size_t have = 0;
+	if (send(fd, &h, sizeof h, MSG_NOSIGNAL) == (ssize_t)sizeof h &&
+	    il_fill(fd, hb, &have, sizeof h, sizeof hb) == 0) {
+		memcpy(&h, hb, sizeof h);
+		if (h.magic == IL_WIRE_MAGIC && h.version == IL_WIRE_VERSION &&
+		    h.type == IL_MSG_HINTS && h.len <= cap) {
+			size_t got = 0;
+			if (il_fill(fd, buf, &got, h.len, h.len) == 0) {
+				*len = h.len;
+				rc = 0;
+			}
+		}
+	}
+	close(fd);
+	return rc;
+}

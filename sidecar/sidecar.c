@@ -583,6 +583,28 @@ out:
 	il_wire_message_free(msg);
 }
 
+/*
+ * Answer HINTS_GET: the path globs outside which a delete is certainly
+ * allowed (il_policy_delete_hints), so the shim need not ask about every
+ * file an `rm -rf` removes. Whenever the sidecar must see every delete —
+ * dry-run (it counts them), auditing every allow — the answer is "ask".
+ */
+static void send_hints(il_conn *c)
+{
+	il_sidecar *sc = c->sc;
+	const char **globs = NULL;
+	size_t n = 0;
+	bool screen = !sc->o.dry_run && !sc->o.audit_allowed &&
+	              il_policy_delete_hints(sc->o.policy, &globs, &n) == 1;
+	il_wire_buf b = { 0 };
+	if (il_wire_encode_hints(&b, screen, globs, n) == 0)
+		il_conn_send(c, &b);
+	else
+		protocol_error(c, "hints too large to send");
+	il_wire_buf_free(&b);
+	free(globs);
+}
+
 /* Process every complete frame in c's input buffer. */
 static void agent_input(il_conn *c)
 {
@@ -609,6 +631,9 @@ static void agent_input(il_conn *c)
 		}
 		if (m.type == IL_MSG_DECIDE) {
 			handle_decide(c, &m);
+		} else if (m.type == IL_MSG_HINTS_GET) {
+			il_wire_message_free(&m);
+			send_hints(c);
 		} else if (m.type == IL_MSG_RESUME) {
 			il_request *r = il_request_find(c->sc, m.request_id);
 			il_wire_message_free(&m);

@@ -60,7 +60,7 @@ int il_wire_check_header(const void *buf, il_wire_hdr *out, char *err, size_t n)
 		return fail(err, n, "bad frame magic 0x%08x", h.magic);
 	if (h.version != IL_WIRE_VERSION)
 		return fail(err, n, "unsupported protocol version %u", (unsigned)h.version);
-	if (h.type < IL_MSG_DECIDE || h.type > IL_MSG_VERDICT)
+	if (h.type < IL_MSG_DECIDE || h.type > IL_MSG_HINTS)
 		return fail(err, n, "unknown message type %u", (unsigned)h.type);
 	if (h.len > IL_WIRE_MAX_PAYLOAD)
 		return fail(err, n, "frame payload of %u bytes exceeds the limit of %u",
@@ -194,6 +194,9 @@ static int check_required(const il_wire_message *m, char *err, size_t n)
 	case IL_MSG_VERDICT:
 		if (!m->has_decision)
 			return fail(err, n, "verdict without a decision");
+		return 0;
+	case IL_MSG_HINTS_GET:
+	case IL_MSG_HINTS:
 		return 0;
 	}
 	return fail(err, n, "unknown message type");
@@ -434,6 +437,15 @@ int il_wire_encode_verdict(il_wire_buf *b, il_wire_decision d, const char *reque
 	il_wire_put_str(b, IL_T_REASON, reason);
 	il_wire_put_str(b, IL_T_MESSAGE, message);
 	il_wire_put_str(b, IL_T_BANNER, banner);
+	return il_wire_end(b);
+}
+
+int il_wire_encode_hints(il_wire_buf *b, bool screen, const char *const *globs, size_t n)
+{
+	il_wire_begin(b, IL_MSG_HINTS);
+	il_wire_put_u32(b, IL_T_HINT_MODE, screen ? IL_HINT_SCREEN : IL_HINT_ASK);
+	for (size_t i = 0; screen && i < n; i++)
+		il_wire_put_str(b, IL_T_HINT_GLOB, globs[i]);
 	return il_wire_end(b);
 }
 
