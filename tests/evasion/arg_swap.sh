@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# seccomp_race.sh — the seccomp TOCTOU race: a static, multi-threaded
+# arg_swap.sh — the seccomp TOCTOU race: a static, multi-threaded
 # program unlinks a path buffer in a tight loop while another thread swaps
 # the buffer between an allowed and a denied file for several seconds.
 # The supervisor performs the delete itself with the bytes it decided on,
 # so the denied file must survive while the allowed one is deleted.
-source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/gate_common.bash"
+source "$(dirname "$0")/../integration/lib.sh"
+source "$(dirname "$0")/../integration/gate_common.bash"
 cd "$T"
 
 if ! "$INTERLOCK" run --enforce seccomp -- true 2>/dev/null; then
