@@ -127,9 +127,15 @@ static int il_hs_ask(il_req *r)
 	il_guard guard;
 	int depth = il_guard_enter(tid, &guard);
 	char cwdbuf[IL_CWD_MAX];
-	r->cwd = il_getcwd(cwdbuf, sizeof cwdbuf);
-	r->tid = tid;
-	int rc = il_ask_guarded(r, depth);
+	int rc;
+	il_hints_prepare(depth);
+	if (il_hints_skip_http()) {
+		rc = 1;   /* no rule can gate an HTTP request: no round trip */
+	} else {
+		r->cwd = il_getcwd(cwdbuf, sizeof cwdbuf);
+		r->tid = tid;
+		rc = il_ask_guarded(r, depth);
+	}
 	il_guard_leave(&guard);
 	il_hs_busy_leave(saved);
 	return rc;

@@ -48,6 +48,10 @@
  *                                     (repeated): a delete whose absolute
  *                                     path cannot match any of these path
  *                                     globs is allowed without asking.
+ *                                     IL_T_HINT_HTTP_FREE = 1: no rule
+ *                                     concerns HTTP requests and they are
+ *                                     allowed by default (absent or 0: ask
+ *                                     about each).
  *                                     The shim screens conservatively (see
  *                                     interceptor/shim_hints.c); anything
  *                                     else it does not understand is ASK.
@@ -141,6 +145,7 @@ typedef enum {
 	/* hints (sidecar -> shim) */
 	IL_T_HINT_MODE = 60,    /* u32 il_wire_hint_mode */
 	IL_T_HINT_GLOB = 61,    /* string, repeated */
+	IL_T_HINT_HTTP_FREE = 62, /* u32 1: no rule can gate an HTTP request */
 } il_wire_tag;
 
 typedef enum {

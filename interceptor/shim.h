@@ -177,6 +177,7 @@ void il_conn_release(pid_t pid, int fd, int keep);
  * the HINTS_GET round trip on a fresh connection. */
 void il_hints_prepare(int depth);
 int il_hints_skip_delete(const char *abs_path);
+int il_hints_skip_http(void);   /* 1: no rule can gate any HTTP request */
 int il_hints_fetch(char *buf, size_t cap, size_t *len);
 
 /* Ask the sidecar about `r` and wait (without timeout) for its verdict.

@@ -4,8 +4,8 @@
  * `rm -rf` of a large tree makes one delete per file, and a round trip to
  * the sidecar per file costs several times the delete itself. Once per
  * process the shim asks the sidecar for its delete hints (IL_MSG_HINTS,
- * protocol.h): the path globs of every rule that could make a delete
- * anything but allowed, or "ask about everything" when no such screen is
+ * protocol.h): the path globs of every delete rule (allow rules too: what
+ * a rule matches is audited), or "ask about everything" when no screen is
  * sound (a non-allow default, a rule matching by regex or on all paths,
  * dry-run, auditing every allow). A delete whose absolute path cannot
  * match any hint glob is then allowed without asking.
@@ -34,12 +34,13 @@
 #define IL_HINTS_BUF (32u * 1024u)
 #define IL_HINTS_MAX 512u
 
-enum { IL_HS_UNKNOWN = 0, IL_HS_FETCHING, IL_HS_ASK, IL_HS_SCREEN };
+enum { IL_HS_UNKNOWN = 0, IL_HS_FETCHING, IL_HS_ASK, IL_HS_SCREEN, IL_HS_HTTPONLY };
 
 static _Atomic int il_hs_state;
 static char il_hs_buf[IL_HINTS_BUF];
 static uint32_t il_hs_off[IL_HINTS_MAX], il_hs_len[IL_HINTS_MAX];
 static unsigned il_hs_n;
+static int il_hs_http_free;   /* written before the state is published */
 
 /* Parse a HINTS payload into the tables. IL_HS_SCREEN or IL_HS_ASK. */
 static int il_hs_parse(size_t len)
@@ -51,26 +52,34 @@ static int il_hs_parse(size_t len)
 	while (off < len) {
 		il_wire_field f;
 		if (len - off < sizeof f)
-			return IL_HS_ASK;
+			return -1;
 		memcpy(&f, il_hs_buf + off, sizeof f);
 		off += sizeof f;
 		if (f.len > len - off)
-			return IL_HS_ASK;
+			return -1;
 		if (f.tag == IL_T_HINT_MODE) {
 			if (f.len != sizeof mode)
-				return IL_HS_ASK;
+				return -1;
 			memcpy(&mode, il_hs_buf + off, sizeof mode);
 			have_mode = 1;
+		} else if (f.tag == IL_T_HINT_HTTP_FREE) {
+			uint32_t v;
+			if (f.len != sizeof v)
+				return -1;
+			memcpy(&v, il_hs_buf + off, sizeof v);
+			il_hs_http_free = v == 1;
 		} else if (f.tag == IL_T_HINT_GLOB) {
 			if (il_hs_n == IL_HINTS_MAX || memchr(il_hs_buf + off, '\0', f.len))
-				return IL_HS_ASK;
+				return -1;
 			il_hs_off[il_hs_n] = (uint32_t)off;
 			il_hs_len[il_hs_n] = f.len;
 			il_hs_n++;
 		}
 		off += f.len;
 	}
-	return have_mode && mode == IL_HINT_SCREEN ? IL_HS_SCREEN : IL_HS_ASK;
+	if (!have_mode)
+		return -1;
+	return mode == IL_HINT_SCREEN ? IL_HS_SCREEN : IL_HS_ASK;
 }
 
 void il_hints_prepare(int depth)
@@ -86,8 +95,19 @@ void il_hints_prepare(int depth)
 		return;
 	size_t len = 0;
 	int st = IL_HS_ASK;
+	il_hs_http_free = 0;
 	if (il_hints_fetch(il_hs_buf, sizeof il_hs_buf, &len) == 0)
 		st = il_hs_parse(len);
+	if (st < 0) {   /* malformed: nothing it said counts */
+		st = IL_HS_ASK;
+		il_hs_http_free = 0;
+	}
+	if (st == IL_HS_ASK)
+		il_hs_n = 0;
+	/* (the HTTP answer stands on its own: a sidecar may screen HTTP and
+	 * still ask about every delete) */
+	if (st == IL_HS_ASK && il_hs_http_free)
+		st = IL_HS_HTTPONLY;
 	atomic_store_explicit(&il_hs_state, st, memory_order_release);
 }
 
@@ -179,4 +199,10 @@ int il_hints_skip_delete(const char *abs_path)
 		if (il_hs_may_match(il_hs_buf + il_hs_off[k], il_hs_len[k], abs_path))
 			return 0;
 	return 1;
+}
+
+int il_hints_skip_http(void)
+{
+	int st = atomic_load_explicit(&il_hs_state, memory_order_acquire);
+	return (st == IL_HS_SCREEN || st == IL_HS_HTTPONLY) && il_hs_http_free;
 }

@@ -130,17 +130,23 @@ const il_rule *il_policy_rule(const il_policy *p, size_t i);
 const il_rule *il_policy_find_rule(const il_policy *p, const char *id);
 
 /*
- * Delete hints for the shim: which deletes could possibly be anything but
- * allowed. Returns 1 and the path globs (borrowed from the policy; free
- * only the array) of every delete rule whose decision is not allow, when a
- * delete whose path matches none of them is certainly allowed by this
- * policy — the default decision is allow and every such rule has a path
- * glob condition (the shim's screen over-approximates globs, and ignores
- * the rule's narrowing conditions: op, dir, path_not, cwd). Returns 0 when
- * no such screen is sound (a non-allow default, a rule matching by regex
- * or on every path): then every delete must be asked about.
+ * Delete hints for the shim: which deletes must reach the sidecar. Returns
+ * 1 and the path globs (borrowed from the policy; free only the array) of
+ * every delete rule — allow rules too, since a delete a rule matches is
+ * audited — when a delete whose path matches none of them is certainly
+ * allowed by the default and recorded nowhere: the default decision is
+ * allow and every delete rule has a path glob condition (the shim's screen
+ * over-approximates globs, and ignores the rules' narrowing conditions:
+ * op, dir, path_not, cwd). Returns 0 when no such screen is sound (a
+ * non-allow default, a rule matching by regex or on every path): then
+ * every delete must be asked about.
  */
 int il_policy_delete_hints(const il_policy *p, const char ***globs, size_t *nglobs);
+
+/* True when some HTTP request must reach the sidecar: the default decision
+ * is not allow, or the policy has any http rule (a matched request is
+ * decided and audited by it, whatever its decision). */
+bool il_policy_http_gated(const il_policy *p);
 
 const char *il_decision_name(il_decision d);   /* "allow" "approve" "deny" */
 const char *il_risk_name(il_risk r);           /* "none" "low" ... */

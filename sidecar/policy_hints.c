@@ -8,6 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool il_policy_http_gated(const il_policy *p)
+{
+	if (!p || p->def_decision != IL_ALLOW)
+		return true;
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].kind == IL_KIND_HTTP)
+			return true;   /* matched requests are audited, allow rules' too */
+	return false;
+}
+
 int il_policy_delete_hints(const il_policy *p, const char ***globs, size_t *nglobs)
 {
 	*globs = NULL;
@@ -16,10 +26,12 @@ int il_policy_delete_hints(const il_policy *p, const char ***globs, size_t *nglo
 		return 0;   /* an unmatched delete is not allowed: ask always */
 	size_t cap = 0, n = 0;
 	const char **out = NULL;
-	for (size_t k = 0; k < p->nby_kind[IL_KIND_DELETE]; k++) {
-		const il_rule *r = &p->rules[p->by_kind[IL_KIND_DELETE][k]];
-		if (r->decision == IL_ALLOW)
-			continue;   /* an allow rule never makes a delete ask */
+	for (size_t k = 0; k < p->nrules; k++) {
+		const il_rule *r = &p->rules[k];
+		/* every delete rule counts, allow rules too: an action a rule
+		 * matches is audited, so it must reach the sidecar */
+		if (r->kind != IL_KIND_DELETE)
+			continue;
 		const il_match *m = r->priv;
 		/* a rule the shim cannot pre-screen by path matches anything */
 		if (m->path.n == 0 || m->path_regex.set) {

@@ -594,10 +594,11 @@ static void send_hints(il_conn *c)
 	il_sidecar *sc = c->sc;
 	const char **globs = NULL;
 	size_t n = 0;
-	bool screen = !sc->o.dry_run && !sc->o.audit_allowed &&
-	              il_policy_delete_hints(sc->o.policy, &globs, &n) == 1;
+	bool sees_all = sc->o.dry_run || sc->o.audit_allowed;
+	bool screen = !sees_all && il_policy_delete_hints(sc->o.policy, &globs, &n) == 1;
+	bool http_free = !sees_all && !il_policy_http_gated(sc->o.policy);
 	il_wire_buf b = { 0 };
-	if (il_wire_encode_hints(&b, screen, globs, n) == 0)
+	if (il_wire_encode_hints(&b, screen, globs, n, http_free) == 0)
 		il_conn_send(c, &b);
 	else
 		protocol_error(c, "hints too large to send");

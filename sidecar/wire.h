@@ -89,6 +89,7 @@ int il_wire_encode_verdict(il_wire_buf *b, il_wire_decision d, const char *reque
 /* A DECIDE frame for action a (tests, the fuzzer's seeds, tools). */
 int il_wire_encode_decide(il_wire_buf *b, const il_action *a);
 /* HINTS: screen = false means "ask about every delete" (globs ignored). */
-int il_wire_encode_hints(il_wire_buf *b, bool screen, const char *const *globs, size_t n);
+int il_wire_encode_hints(il_wire_buf *b, bool screen, const char *const *globs, size_t n,
+                         bool http_free);
 
 #endif

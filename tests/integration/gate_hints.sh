@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gate_hints.sh — the shim's delete screen (interceptor/shim_hints.c) may
-# only ever ask too often: every path a deny rule's glob matches is still
+# only ever ask too often: every path a rule's glob matches is still
 # asked about (and denied) — including the glob forms whose matches do not
 # contain the pattern's text verbatim ("/x/**" matching "/x", "a/**/b"
 # matching "a/b", a leading "**/", ${CWD}, classes, escapes) — while a
@@ -18,6 +18,11 @@ id = "deny-tree"
 kind = "delete"
 path = ["$T/x/**", "**/.git", "$T/a/**/b", "\${CWD}/cwdsecret*", "$T/k/[abc]*.key", "$T/e/star\\\\*name", "**/deep/**/leaf?"]
 decision = "deny"
+[[rule]]
+id = "allow-logged"
+kind = "delete"
+path = ["**/logged/**"]
+decision = "allow"
 TOML
 chmod 600 "$R"
 mkdir -p x/y a/b a/m/n/b w/.git k e d/deep/1/2 free
@@ -44,6 +49,12 @@ done
 "$INTERLOCK" run --enforce preload --rules "$R" -- python3 -c "$script" "$T/k/z1.key:file" "$T/free/f1:file" >out2 2>&1
 check "an unguarded file is deleted (k/z1.key)" grep -qxF "removed $T/k/z1.key" out2
 check "an unguarded file is deleted (free/f1)" grep -qxF "removed $T/free/f1" out2
+
+# a delete an allow rule matches still reaches the sidecar: it is audited
+mkdir -p logged; : >logged/f
+"$INTERLOCK" run --enforce preload --rules "$R" --audit "$T/audit.jsonl" -- rm -f "$T/logged/f" 2>/dev/null
+check "a delete matched by an allow rule is deleted" test ! -e logged/f
+check "... and audited with its rule" grep -q '"rule":"allow-logged"' "$T/audit.jsonl"
 
 # no round trip for deletes no rule can gate: count the shim's requests
 if command -v strace >/dev/null; then
