@@ -41,7 +41,7 @@ printf '%-28s %11s %11s %11s %7s %7s %7s %11s\n' workload native preload both ra
 grep '^bench: ' "$out" | grep -v ' skipped' | while read -r _ name rest; do
   get() { sed -nE "s/(^|.* )$1=([^ ]+).*/\2/p" <<<"$rest"; }
   native=$(get native); pre=$(get preload); [ -z "$pre" ] && pre=$(get interlock)
-  both=$(get both); st=$(get strace); ratio=$(get ratio); rb=$(get ratio_both)
+  both=$(get both); [ -z "$both" ] && both=$(get seccomp); st=$(get strace); ratio=$(get ratio); rb=$(get ratio_both)
   target=$(get target); tb=$(get target_both)
   us=$(get us_per_action); p99=$(get p99_ms); p50=$(get p50_ms)
   [ -n "$us" ] && pre="${us}us/action"
