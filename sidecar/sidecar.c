@@ -423,6 +423,37 @@ static const char *over_limit(const il_sidecar *sc, const il_conn *c, const il_a
 	return NULL;
 }
 
+/* Record an allow, then answer it. Fail closed: when the record cannot
+ * be written the answer is a deny naming why. r NULL: nothing to record.
+ * True when the action was allowed. */
+static bool allow_recorded(il_conn *c, const il_audit_record *r, const char *id,
+                           const char *rule, const char *summary, const char *reason,
+                           const char *banner)
+{
+	char err[512];
+	if (r && il_sc_audit(c->sc, r, err, sizeof err) < 0) {
+		char *m = il_sc_message("denied", summary, err);
+		send_verdict(c, IL_WIRE_DENY, id, rule, err, m, NULL);
+		free(m);
+		return false;
+	}
+	send_verdict(c, IL_WIRE_ALLOW, id, rule, reason, NULL, banner);
+	return true;
+}
+
+/* Record a deny, then answer it with its one-line message. A record that
+ * cannot be written is only warned about: the answer is a deny anyway. */
+static void deny_recorded(il_conn *c, const il_audit_record *r, const char *id,
+                          const char *rule, const char *summary, const char *why)
+{
+	char err[512];
+	if (il_sc_audit(c->sc, r, err, sizeof err) < 0)
+		il_warn("%s", err);
+	char *m = il_sc_message("denied", summary, why);
+	send_verdict(c, IL_WIRE_DENY, id, rule, why, m, NULL);
+	free(m);
+}
+
 /* Decide an action that arrived on c and answer (or park it). Takes
  * ownership of msg. */
 static void handle_decide(il_conn *c, il_wire_message *msg)
@@ -451,7 +482,7 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 	il_random_hex(id + 2, 6);
 	const char *rule = v.primary ? v.primary->id : NULL;
 	const char *decided_by = v.primary ? "rule" : "default";
-	char err[512], why[700];
+	char why[700];
 	int64_t now_mono = il_now_mono_ms();
 
 	if (over_conn_limit(sc, c, why, sizeof why))
@@ -464,29 +495,16 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
 		                      .decision = v.decision == IL_DENY ? "would_deny" : "would_approve",
 		                      .decided_by = "dry-run", .latency_ms = 0 };
-		if (il_sc_audit(sc, &r, err, sizeof err) < 0) {
-			char *m = il_sc_message("denied", summary, err);
-			send_verdict(c, IL_WIRE_DENY, id, rule, err, m, NULL);
-			free(m);
-		} else {
-			send_verdict(c, IL_WIRE_ALLOW, id, rule, "dry-run", NULL, NULL);
-		}
+		allow_recorded(c, &r, id, rule, summary, "dry-run", NULL);
 		goto out;
 	}
 
 	if (v.decision == IL_ALLOW) {
-		if (v.nmatched > 0 || sc->o.audit_allowed) {
-			il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
-			                      .decision = "allow", .decided_by = decided_by,
-			                      .latency_ms = 0 };
-			if (il_sc_audit(sc, &r, err, sizeof err) < 0) {
-				char *m = il_sc_message("denied", summary, err);
-				send_verdict(c, IL_WIRE_DENY, id, rule, err, m, NULL);
-				free(m);
-				goto out;
-			}
-		}
-		send_verdict(c, IL_WIRE_ALLOW, id, rule, NULL, NULL, NULL);
+		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
+		                      .decision = "allow", .decided_by = decided_by,
+		                      .latency_ms = 0 };
+		bool record = v.nmatched > 0 || sc->o.audit_allowed;
+		allow_recorded(c, record ? &r : NULL, id, rule, summary, NULL, NULL);
 		goto out;
 	}
 
@@ -495,18 +513,12 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		                      .verdict = &v, .decision = "allow", .decided_by = "break-glass",
 		                      .reason = sc->bg.reason, .override_id = sc->bg.id,
 		                      .latency_ms = 0 };
-		if (il_sc_audit(sc, &r, err, sizeof err) < 0) {
-			char *m = il_sc_message("denied", summary, err);
-			send_verdict(c, IL_WIRE_DENY, id, rule, err, m, NULL);
-			free(m);
-			goto out;
-		}
 		char *banner = NULL;
 		if (asprintf(&banner, "interlock: BREAK-GLASS %s allowed %s (reason: %s)",
 		             sc->bg.id, summary, sc->bg.reason) < 0)
 			banner = NULL;
-		il_sc_report_break_glass_use(sc, id, a, &v);
-		send_verdict(c, IL_WIRE_ALLOW, id, rule, "break-glass", NULL, banner);
+		if (allow_recorded(c, &r, id, rule, summary, "break-glass", banner))
+			il_sc_report_break_glass_use(sc, id, a, &v);
 		free(banner);
 		goto out;
 	}
@@ -518,13 +530,7 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
 		                      .decision = "allow", .decided_by = "grant",
 		                      .reason = why, .latency_ms = 0 };
-		if (il_sc_audit(sc, &r, err, sizeof err) < 0) {
-			char *m = il_sc_message("denied", summary, err);
-			send_verdict(c, IL_WIRE_DENY, id, rule, err, m, NULL);
-			free(m);
-			goto out;
-		}
-		send_verdict(c, IL_WIRE_ALLOW, id, rule, why, NULL, NULL);
+		allow_recorded(c, &r, id, rule, summary, why, NULL);
 		goto out;
 	}
 
@@ -535,11 +541,7 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
 		                      .decision = "deny", .decided_by = "repeat",
 		                      .reason = why, .latency_ms = 0 };
-		if (il_sc_audit(sc, &r, err, sizeof err) < 0)
-			il_warn("%s", err);   /* still a deny */
-		char *m = il_sc_message("denied", summary, why);
-		send_verdict(c, IL_WIRE_DENY, id, rule, why, m, NULL);
-		free(m);
+		deny_recorded(c, &r, id, rule, summary, why);
 		goto out;
 	}
 
@@ -549,11 +551,7 @@ static void handle_decide(il_conn *c, il_wire_message *msg)
 		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
 		                      .decision = "deny", .decided_by = decided_by,
 		                      .reason = why, .latency_ms = 0 };
-		if (il_sc_audit(sc, &r, err, sizeof err) < 0)
-			il_warn("%s", err);   /* still a deny */
-		char *m = il_sc_message("denied", summary, why);
-		send_verdict(c, IL_WIRE_DENY, id, rule, why, m, NULL);
-		free(m);
+		deny_recorded(c, &r, id, rule, summary, why);
 		goto out;
 	}
 
@@ -563,11 +561,7 @@ limited:;
 		il_audit_record r = { .request_id = id, .action = a, .verdict = &v,
 		                      .decision = "deny", .decided_by = "limit",
 		                      .reason = why, .latency_ms = 0 };
-		if (il_sc_audit(sc, &r, err, sizeof err) < 0)
-			il_warn("%s", err);   /* still a deny */
-		char *m = il_sc_message("denied", summary, why);
-		send_verdict(c, IL_WIRE_DENY, id, rule, why, m, NULL);
-		free(m);
+		deny_recorded(c, &r, id, rule, summary, why);
 		goto out;
 	}
 	il_request *req = il_request_new(sc, c, msg, &v, summary);
