@@ -51,7 +51,10 @@
  *                                     IL_T_HINT_HTTP_FREE = 1: no rule
  *                                     concerns HTTP requests and they are
  *                                     allowed by default (absent or 0: ask
- *                                     about each).
+ *                                     about each). IL_T_HINT_EXEC_SCREEN =
+ *                                     1: an exec whose program matches no
+ *                                     IL_T_HINT_PROGRAM glob is allowed
+ *                                     without asking.
  *                                     The shim screens conservatively (see
  *                                     interceptor/shim_hints.c); anything
  *                                     else it does not understand is ASK.
@@ -146,6 +149,8 @@ typedef enum {
 	IL_T_HINT_MODE = 60,    /* u32 il_wire_hint_mode */
 	IL_T_HINT_GLOB = 61,    /* string, repeated */
 	IL_T_HINT_HTTP_FREE = 62, /* u32 1: no rule can gate an HTTP request */
+	IL_T_HINT_EXEC_SCREEN = 63, /* u32 1: screen execs with IL_T_HINT_PROGRAM */
+	IL_T_HINT_PROGRAM = 64, /* string, repeated: program globs of exec rules */
 } il_wire_tag;
 
 typedef enum {

@@ -178,6 +178,9 @@ void il_conn_release(pid_t pid, int fd, int keep);
 void il_hints_prepare(int depth);
 int il_hints_skip_delete(const char *abs_path);
 int il_hints_skip_http(void);   /* 1: no rule can gate any HTTP request */
+/* 1 when no exec rule can match this program (async-signal-safe). */
+int il_hints_skip_exec(const char *program, const char *argv0);
+void il_hints_init(void);       /* registers the fork-prepare fetch */
 int il_hints_fetch(char *buf, size_t cap, size_t *len);
 
 /* Ask the sidecar about `r` and wait (without timeout) for its verdict.

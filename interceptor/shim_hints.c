@@ -18,12 +18,16 @@
  * ${CWD}) is a wildcard. Every path a glob matches passes the screen, so
  * the screen can only ask too often, never too rarely.
  *
- * State is process-wide and written once: 0 unknown, 1 fetching, 2 ask
- * about everything, 3 screen with the globs. A fork child keeps its
- * parent's (same sidecar, same policy). Fetching happens only outside
- * vfork children and signal handlers (the caller says so); until it has
- * happened every delete is asked about.
+ * State is process-wide and written once (unknown, fetching, done, with
+ * three flags: screen deletes, HTTP free, screen execs). A fork child
+ * keeps its parent's (same sidecar, same policy). Fetching happens only
+ * outside vfork children and signal handlers: on a process's first delete
+ * or HTTP request, or before its first fork() — so that a shell's
+ * children, whose execs may not fetch anything, can screen their exec by
+ * program name (exec rules name the programs they gate). Until then every
+ * action is asked about.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -34,21 +38,34 @@
 #define IL_HINTS_BUF (32u * 1024u)
 #define IL_HINTS_MAX 512u
 
-enum { IL_HS_UNKNOWN = 0, IL_HS_FETCHING, IL_HS_ASK, IL_HS_SCREEN, IL_HS_HTTPONLY };
+enum { IL_HS_UNKNOWN = 0, IL_HS_FETCHING, IL_HS_DONE };
 
+/* Written once by the fetching thread, then published by il_hs_state
+ * (release); readers check the state (acquire) before the rest. */
 static _Atomic int il_hs_state;
 static char il_hs_buf[IL_HINTS_BUF];
-static uint32_t il_hs_off[IL_HINTS_MAX], il_hs_len[IL_HINTS_MAX];
+static uint32_t il_hs_off[IL_HINTS_MAX], il_hs_len[IL_HINTS_MAX];   /* delete globs */
 static unsigned il_hs_n;
-static int il_hs_http_free;   /* written before the state is published */
+static uint32_t il_hp_off[IL_HINTS_MAX], il_hp_len[IL_HINTS_MAX];   /* program globs */
+static unsigned il_hp_n;
+static int il_hs_del_screen, il_hs_http_free, il_hs_exec_screen;
 
-/* Parse a HINTS payload into the tables. IL_HS_SCREEN or IL_HS_ASK. */
+/* One u32 field value, or -1 when the field is not 4 bytes. */
+static long il_hs_u32(const il_wire_field *f, size_t off)
+{
+	uint32_t v;
+	if (f->len != sizeof v)
+		return -1;
+	memcpy(&v, il_hs_buf + off, sizeof v);
+	return (long)v;
+}
+
+/* Parse a HINTS payload into the tables and flags. 0, or -1 when it is
+ * malformed (then the caller clears everything: nothing it said counts). */
 static int il_hs_parse(size_t len)
 {
-	uint32_t mode = IL_HINT_ASK;
-	int have_mode = 0;
 	size_t off = 0;
-	il_hs_n = 0;
+	int have_mode = 0;
 	while (off < len) {
 		il_wire_field f;
 		if (len - off < sizeof f)
@@ -57,29 +74,41 @@ static int il_hs_parse(size_t len)
 		off += sizeof f;
 		if (f.len > len - off)
 			return -1;
-		if (f.tag == IL_T_HINT_MODE) {
-			if (f.len != sizeof mode)
+		long v;
+		switch (f.tag) {
+		case IL_T_HINT_MODE:
+			if ((v = il_hs_u32(&f, off)) < 0)
 				return -1;
-			memcpy(&mode, il_hs_buf + off, sizeof mode);
+			il_hs_del_screen = v == IL_HINT_SCREEN;
 			have_mode = 1;
-		} else if (f.tag == IL_T_HINT_HTTP_FREE) {
-			uint32_t v;
-			if (f.len != sizeof v)
+			break;
+		case IL_T_HINT_HTTP_FREE:
+			if ((v = il_hs_u32(&f, off)) < 0)
 				return -1;
-			memcpy(&v, il_hs_buf + off, sizeof v);
 			il_hs_http_free = v == 1;
-		} else if (f.tag == IL_T_HINT_GLOB) {
-			if (il_hs_n == IL_HINTS_MAX || memchr(il_hs_buf + off, '\0', f.len))
+			break;
+		case IL_T_HINT_EXEC_SCREEN:
+			if ((v = il_hs_u32(&f, off)) < 0)
 				return -1;
-			il_hs_off[il_hs_n] = (uint32_t)off;
-			il_hs_len[il_hs_n] = f.len;
-			il_hs_n++;
+			il_hs_exec_screen = v == 1;
+			break;
+		case IL_T_HINT_GLOB:
+		case IL_T_HINT_PROGRAM: {
+			int prog = f.tag == IL_T_HINT_PROGRAM;
+			unsigned *n = prog ? &il_hp_n : &il_hs_n;
+			if (*n == IL_HINTS_MAX || memchr(il_hs_buf + off, '\0', f.len))
+				return -1;
+			(prog ? il_hp_off : il_hs_off)[*n] = (uint32_t)off;
+			(prog ? il_hp_len : il_hs_len)[*n] = f.len;
+			(*n)++;
+			break;
+		}
+		default:
+			break;   /* unknown fields are ignored */
 		}
 		off += f.len;
 	}
-	if (!have_mode)
-		return -1;
-	return mode == IL_HINT_SCREEN ? IL_HS_SCREEN : IL_HS_ASK;
+	return have_mode ? 0 : -1;
 }
 
 void il_hints_prepare(int depth)
@@ -88,27 +117,20 @@ void il_hints_prepare(int depth)
 		return;
 	/* not from a signal handler, nor a vfork child (which shares these
 	 * tables with its parent and must not write them) */
-	if (depth != 1 || !il_conn_cacheable(getpid()))
+	if (depth != 1 || !il_cfg.active || il_cfg.broken || !il_conn_cacheable(getpid()))
 		return;
 	int expect = IL_HS_UNKNOWN;
 	if (!atomic_compare_exchange_strong(&il_hs_state, &expect, IL_HS_FETCHING))
 		return;
 	size_t len = 0;
-	int st = IL_HS_ASK;
-	il_hs_http_free = 0;
-	if (il_hints_fetch(il_hs_buf, sizeof il_hs_buf, &len) == 0)
-		st = il_hs_parse(len);
-	if (st < 0) {   /* malformed: nothing it said counts */
-		st = IL_HS_ASK;
-		il_hs_http_free = 0;
+	il_hs_n = il_hp_n = 0;
+	il_hs_del_screen = il_hs_http_free = il_hs_exec_screen = 0;
+	if (il_hints_fetch(il_hs_buf, sizeof il_hs_buf, &len) < 0 || il_hs_parse(len) < 0) {
+		/* unreachable or malformed: ask about everything */
+		il_hs_n = il_hp_n = 0;
+		il_hs_del_screen = il_hs_http_free = il_hs_exec_screen = 0;
 	}
-	if (st == IL_HS_ASK)
-		il_hs_n = 0;
-	/* (the HTTP answer stands on its own: a sidecar may screen HTTP and
-	 * still ask about every delete) */
-	if (st == IL_HS_ASK && il_hs_http_free)
-		st = IL_HS_HTTPONLY;
-	atomic_store_explicit(&il_hs_state, st, memory_order_release);
+	atomic_store_explicit(&il_hs_state, IL_HS_DONE, memory_order_release);
 }
 
 /* Find `lit` (n bytes) in s[from..slen) — the leftmost place, or -1. */
@@ -191,9 +213,14 @@ static int il_hs_may_match(const char *g, size_t n, const char *s)
 	return 1;
 }
 
+static int il_hs_done(void)
+{
+	return atomic_load_explicit(&il_hs_state, memory_order_acquire) == IL_HS_DONE;
+}
+
 int il_hints_skip_delete(const char *abs_path)
 {
-	if (atomic_load_explicit(&il_hs_state, memory_order_acquire) != IL_HS_SCREEN)
+	if (!il_hs_done() || !il_hs_del_screen)
 		return 0;
 	for (unsigned k = 0; k < il_hs_n; k++)
 		if (il_hs_may_match(il_hs_buf + il_hs_off[k], il_hs_len[k], abs_path))
@@ -203,6 +230,43 @@ int il_hints_skip_delete(const char *abs_path)
 
 int il_hints_skip_http(void)
 {
-	int st = atomic_load_explicit(&il_hs_state, memory_order_acquire);
-	return (st == IL_HS_SCREEN || st == IL_HS_HTTPONLY) && il_hs_http_free;
+	return il_hs_done() && il_hs_http_free;
+}
+
+/* The basename of a path (the whole string when it has no '/'). */
+static const char *il_hs_base(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
+/*
+ * May an exec of `program` (resolved, absolute) with this argv[0] match a
+ * rule? Rules match a program glob against the resolved path or an
+ * absolute argv[0], or against the basename of either: all four are
+ * screened. Uses only the published tables: safe in a vfork child.
+ */
+int il_hints_skip_exec(const char *program, const char *argv0)
+{
+	if (!il_hs_done() || !il_hs_exec_screen || !program)
+		return 0;
+	const char *cands[4] = { program, il_hs_base(program), argv0, argv0 ? il_hs_base(argv0) : NULL };
+	for (unsigned k = 0; k < il_hp_n; k++)
+		for (int c = 0; c < 4; c++)
+			if (cands[c] && il_hs_may_match(il_hs_buf + il_hp_off[k], il_hp_len[k], cands[c]))
+				return 0;
+	return 1;
+}
+
+/* Before fork(): a shell about to start children fetches the hints once,
+ * so that its children's execs (which run where nothing may be fetched)
+ * can be screened. */
+static void il_hints_prefork(void)
+{
+	il_hints_prepare(1);
+}
+
+void il_hints_init(void)
+{
+	pthread_atfork(il_hints_prefork, NULL, NULL);
 }

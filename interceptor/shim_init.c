@@ -205,6 +205,7 @@ static void il_init_once(void)
 	il_resolve_symbols();
 	il_load_config();
 	il_conn_init();
+	il_hints_init();
 	errno = saved;
 }
 

@@ -143,6 +143,15 @@ const il_rule *il_policy_find_rule(const il_policy *p, const char *id);
  */
 int il_policy_delete_hints(const il_policy *p, const char ***globs, size_t *nglobs);
 
+/*
+ * Exec hints, like the delete hints: 1 and the program globs of every exec
+ * rule when an exec whose program (resolved path, argv[0], or either's
+ * basename) matches none of them is certainly allowed by the default and
+ * recorded nowhere; 0 when no such screen is sound (a non-allow default,
+ * an exec rule without program globs or with a program regex).
+ */
+int il_policy_exec_hints(const il_policy *p, const char ***globs, size_t *nglobs);
+
 /* True when some HTTP request must reach the sidecar: the default decision
  * is not allow, or the policy has any http rule (a matched request is
  * decided and audited by it, whatever its decision). */

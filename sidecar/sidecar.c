@@ -591,13 +591,17 @@ static void send_hints(il_conn *c)
 	bool sees_all = sc->o.dry_run || sc->o.audit_allowed;
 	bool screen = !sees_all && il_policy_delete_hints(sc->o.policy, &globs, &n) == 1;
 	bool http_free = !sees_all && !il_policy_http_gated(sc->o.policy);
+	const char **progs = NULL;
+	size_t nprogs = 0;
+	bool exec_screen = !sees_all && il_policy_exec_hints(sc->o.policy, &progs, &nprogs) == 1;
 	il_wire_buf b = { 0 };
-	if (il_wire_encode_hints(&b, screen, globs, n, http_free) == 0)
+	if (il_wire_encode_hints(&b, screen, globs, n, http_free, exec_screen, progs, nprogs) == 0)
 		il_conn_send(c, &b);
 	else
 		protocol_error(c, "hints too large to send");
 	il_wire_buf_free(&b);
 	free(globs);
+	free(progs);
 }
 
 /* Process every complete frame in c's input buffer. */

@@ -90,6 +90,7 @@ int il_wire_encode_verdict(il_wire_buf *b, il_wire_decision d, const char *reque
 int il_wire_encode_decide(il_wire_buf *b, const il_action *a);
 /* HINTS: screen = false means "ask about every delete" (globs ignored). */
 int il_wire_encode_hints(il_wire_buf *b, bool screen, const char *const *globs, size_t n,
-                         bool http_free);
+                         bool http_free, bool exec_screen, const char *const *progs,
+                         size_t nprogs);
 
 #endif

@@ -4,7 +4,8 @@
 # asked about (and denied) — including the glob forms whose matches do not
 # contain the pattern's text verbatim ("/x/**" matching "/x", "a/**/b"
 # matching "a/b", a leading "**/", ${CWD}, classes, escapes) — while a
-# delete no rule can gate costs no round trip to the sidecar at all.
+# delete no rule can gate costs no round trip to the sidecar at all; the
+# same for execs of programs no exec rule names.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gate_common.bash"
 cd "$T"
@@ -17,6 +18,11 @@ decision = "allow"
 id = "deny-tree"
 kind = "delete"
 path = ["$T/x/**", "**/.git", "$T/a/**/b", "\${CWD}/cwdsecret*", "$T/k/[abc]*.key", "$T/e/star\\\\*name", "**/deep/**/leaf?"]
+decision = "deny"
+[[rule]]
+id = "no-shred"
+kind = "exec"
+program = ["shred"]
 decision = "deny"
 [[rule]]
 id = "allow-logged"
@@ -69,5 +75,27 @@ if command -v strace >/dev/null; then
   check "dry-run: every delete is still reported to the sidecar ($n frames)" test "$n" -ge 21
 else
   skip "round-trip count" "strace not installed"
+fi
+
+# execs: a shell fetches the hints before it forks; its children skip the
+# round trip only for programs no exec rule names — by path, by basename,
+# or by argv[0] (rules match all of them)
+mkdir -p bin; cp /usr/bin/true bin/shred; : >victim
+"$INTERLOCK" run --enforce preload --rules "$R" -- bash -c "/bin/true; /bin/true; shred -u $T/victim; echo shred_rc=\$?" >out3 2>err3
+check "a program a rule names is still denied after the shell forked" test -e victim
+check "... with the rule named" grep -q 'rule no-shred' err3
+"$INTERLOCK" run --enforce preload --rules "$R" -- bash -c "/bin/true; $T/bin/shred; echo rc=\$?" >out4 2>&1
+check "a copy of a harmless program under a gated name is denied" grep -q 'rc=126' out4
+"$INTERLOCK" run --enforce preload --rules "$R" -- bash -c "/bin/true; (exec -a shred /usr/bin/true); echo rc=\$?" >out5 2>&1
+check "a harmless program run with argv[0] shred is denied" grep -q 'rc=126' out5
+if command -v strace >/dev/null; then
+  strace -f -qq -e trace=sendmsg -o "$T/st3" "$INTERLOCK" run --enforce preload --rules "$R" -- \
+    bash -c 'for i in $(seq 50); do /bin/true; done' 2>/dev/null
+  n=$(grep -c 'ILK1' "$T/st3" || true)
+  check "50 execs of a program no rule names: no per-exec request ($n frames)" test "$n" -lt 5
+  strace -f -qq -e trace=sendmsg -o "$T/st4" "$INTERLOCK" run --enforce preload --rules "$R" --dry-run -- \
+    bash -c 'for i in $(seq 50); do /bin/true; done' 2>/dev/null
+  n=$(grep -c 'ILK1' "$T/st4" || true)
+  check "dry-run: every exec is still reported ($n frames)" test "$n" -ge 50
 fi
 finish
