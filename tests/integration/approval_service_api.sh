@@ -74,7 +74,9 @@ CSRF=$(login alice)
 check "alice logged in, page carries a CSRF token" test ${#CSRF} -eq 64
 code=$(curl -s -b "$T/jar.alice" -o /dev/null -w '%{http_code}' -d 'decision=approve' "$AP_URL/requests/r-api-0001/decide")
 check "decide without CSRF token -> 403" test "$code" = 403
-code=$(curl -s -b "$T/jar.alice" -o /dev/null -w '%{http_code}' -d "csrf=${CSRF%?}0&decision=approve" "$AP_URL/requests/r-api-0001/decide")
+# the real token with its last digit changed (to 1 when it is 0, else to 0)
+WRONG="${CSRF%?}0"; [ "$WRONG" = "$CSRF" ] && WRONG="${CSRF%?}1"
+code=$(curl -s -b "$T/jar.alice" -o /dev/null -w '%{http_code}' -d "csrf=$WRONG&decision=approve" "$AP_URL/requests/r-api-0001/decide")
 check "decide with a wrong CSRF token -> 403" test "$code" = 403
 code=$(curl -s -b "$T/jar.alice" -o /dev/null -w '%{http_code}' -H 'Origin: http://evil.example' \
        -d "csrf=$CSRF&decision=approve" "$AP_URL/requests/r-api-0001/decide")
