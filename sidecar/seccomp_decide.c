@@ -262,39 +262,7 @@ il_sc_ticket *il_sc_decide(il_sc_decider *d, const il_action *a, const char *hoo
 	}
 	t->next = NULL;
 	il_wire_buf *b = &t->out;
-	il_wire_begin(b, IL_MSG_DECIDE);
-	il_wire_put_u32(b, IL_T_KIND, (uint32_t)a->kind);
-	il_wire_put_str(b, IL_T_LAYER, "seccomp");
-	il_wire_put_str(b, IL_T_HOOK, hook);
-	il_wire_put_i32(b, IL_T_PID, (int32_t)a->pid);
-	il_wire_put_i32(b, IL_T_PPID, (int32_t)a->ppid);
-	il_wire_put_i32(b, IL_T_TID, (int32_t)tid);
-	il_wire_put_u32(b, IL_T_UID, (uint32_t)a->uid);
-	il_wire_put_str(b, IL_T_SESSION, a->session);
-	il_wire_put_str(b, IL_T_AGENT_ID, a->agent_id);
-	il_wire_put_str(b, IL_T_CWD, a->cwd);
-	switch (a->kind) {
-	case IL_KIND_EXEC:
-		il_wire_put_str(b, IL_T_PROGRAM, a->program);
-		for (size_t i = 0; i < a->argc; i++)
-			il_wire_put_str(b, IL_T_ARGV, a->argv[i]);
-		break;
-	case IL_KIND_DELETE:
-		il_wire_put_str(b, IL_T_PATH, a->path);
-		il_wire_put_u32(b, IL_T_IS_DIR, a->is_dir ? 1u : 0u);
-		il_wire_put_u32(b, IL_T_DEL_OP, (uint32_t)a->del_op);
-		il_wire_put_str(b, IL_T_RENAME_FROM, a->rename_from);
-		break;
-	case IL_KIND_CONNECT:
-		il_wire_put_str(b, IL_T_HOST, a->host);
-		il_wire_put_str(b, IL_T_ADDR, a->addr);
-		il_wire_put_u32(b, IL_T_PORT, a->port);
-		il_wire_put_u32(b, IL_T_UDP, a->udp ? 1u : 0u);
-		break;
-	default:
-		break;
-	}
-	if (il_wire_end(b) < 0) {
+	if (il_wire_encode_decide_as(b, a, "seccomp", hook, tid) < 0) {
 		conn_destroy(t);
 		return NULL;
 	}

@@ -457,8 +457,18 @@ int il_wire_encode_hints(il_wire_buf *b, bool screen, const char *const *globs, 
 
 int il_wire_encode_decide(il_wire_buf *b, const il_action *a)
 {
+	return il_wire_encode_decide_as(b, a, NULL, NULL, 0);
+}
+
+int il_wire_encode_decide_as(il_wire_buf *b, const il_action *a, const char *layer,
+                             const char *hook, pid_t tid)
+{
 	il_wire_begin(b, IL_MSG_DECIDE);
 	il_wire_put_u32(b, IL_T_KIND, (uint32_t)a->kind);
+	il_wire_put_str(b, IL_T_LAYER, layer);
+	il_wire_put_str(b, IL_T_HOOK, hook);
+	if (tid > 0)
+		il_wire_put_i32(b, IL_T_TID, (int32_t)tid);
 	il_wire_put_str(b, IL_T_PROGRAM, a->program);
 	for (size_t i = 0; i < a->argc; i++)
 		il_wire_put_str(b, IL_T_ARGV, a->argv[i]);

@@ -88,6 +88,10 @@ int il_wire_encode_verdict(il_wire_buf *b, il_wire_decision d, const char *reque
                            const char *message, const char *banner);
 /* A DECIDE frame for action a (tests, the fuzzer's seeds, tools). */
 int il_wire_encode_decide(il_wire_buf *b, const il_action *a);
+/* The same with the caller's layer ("seccomp"), hook and thread id (each
+ * omitted when NULL / 0). */
+int il_wire_encode_decide_as(il_wire_buf *b, const il_action *a, const char *layer,
+                             const char *hook, pid_t tid);
 /* HINTS: screen = false means "ask about every delete" (globs ignored). */
 int il_wire_encode_hints(il_wire_buf *b, bool screen, const char *const *globs, size_t n,
                          bool http_free, bool exec_screen, const char *const *progs,
