@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,48 +21,6 @@ struct il_journal {
 	char *path;
 	size_t bytes;                   /* written since the last compaction */
 };
-
-void il_sha256_hex(const void *data, size_t len, char hex[65])
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256(data, len, md);
-	for (size_t i = 0; i < sizeof md; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
-}
-
-int il_proc_start_time(pid_t pid, uint64_t *out)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t r = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (r <= 0)
-		return -1;
-	buf[r] = '\0';
-	/* The command name (field 2) may hold spaces and parentheses: the
-	 * fields after it start behind the last ')'. */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return -1;
-	p++;
-	/* After ')' comes field 3; field 22 is 19 further. */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return -1;
-	}
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(p + 1, &end, 10);
-	if (errno || end == p + 1)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 void il_journal_entries_free(il_journal_entry *e, size_t n)
 {
@@ -180,9 +137,7 @@ static char *pending_line(const il_journal_entry *e)
 	char *out = NULL;
 	if (!o || !hex)
 		goto out;
-	for (size_t i = 0; i < e->frame_len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", e->frame[i]);
-	hex[e->frame_len * 2] = '\0';
+	il_hex_encode(e->frame, e->frame_len, hex);
 	char fp[65];
 	il_sha256_hex(e->frame, e->frame_len, fp);
 	cJSON *rules = cJSON_CreateArray();

@@ -21,6 +21,8 @@
 #ifndef INTERLOCK_JOURNAL_H
 #define INTERLOCK_JOURNAL_H
 
+#include "proctree.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,10 +62,6 @@ void il_journal_done(il_journal *j, const char *id, size_t still_pending);
 
 void il_journal_entries_free(il_journal_entry *e, size_t n);
 
-/* Field 22 of /proc/PID/stat (start time in clock ticks). 0 or -1. */
-int il_proc_start_time(pid_t pid, uint64_t *out);
-
-/* Lower-case hex SHA-256 of data into hex[65]. */
-void il_sha256_hex(const void *data, size_t len, char hex[65]);
+/* il_proc_start_time (the identity a RESUME must match) is in proctree.h. */
 
 #endif

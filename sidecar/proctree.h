@@ -12,10 +12,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Parent pid of `pid` from /proc/<pid>/stat, or -1 if unreadable. */
 pid_t il_proc_ppid(pid_t pid);
+
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot,
+ * which with the pid names one process for good (pids are reused). 0 or -1. */
+int il_proc_start_time(pid_t pid, uint64_t *out);
 
 /* Is the process alive (exists and is not a zombie)? */
 bool il_proc_alive(pid_t pid);

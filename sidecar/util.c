@@ -4,6 +4,8 @@
  */
 #include "util.h"
 
+#include <openssl/sha.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -329,4 +331,11 @@ char *il_read_file(const char *path, size_t max, size_t *len_out)
 	if (len_out)
 		*len_out = len;
 	return steal_pointer(&buf);
+}
+
+void il_sha256_hex(const void *data, size_t len, char hex[65])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256(data, len, md);
+	il_hex_encode(md, sizeof md, hex);
 }

@@ -63,6 +63,8 @@ const char *il_format_duration(int64_t ms, char *buf, size_t n);
 
 /* Hex: the value of one hex digit (either case), or -1. */
 int il_hex_value(int c);
+/* Hex SHA-256 of len bytes (64 lower-case digits and a NUL). */
+void il_sha256_hex(const void *data, size_t len, char hex[65]);
 /* n bytes as 2*n lower-case hex digits plus a NUL into out[2*n+1]. */
 void il_hex_encode(const unsigned char *b, size_t n, char *out);
 /* Decode s, which must be exactly 2*n hex digits (either case), into

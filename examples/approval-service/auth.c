@@ -69,13 +69,6 @@ bool password_verify(const char *password, const char *encoded)
 	return CRYPTO_memcmp(got, want, (size_t)hl) == 0;
 }
 
-void sha256_hex(const char *s, size_t n, char out[65])
-{
-	unsigned char d[SHA256_DIGEST_LENGTH];
-	SHA256((const unsigned char *)s, n, d);
-	il_hex_encode(d, sizeof d, out);
-}
-
 /* Compare digests, so neither the contents nor the length leak by timing. */
 bool secret_equal(const char *a, const char *b)
 {

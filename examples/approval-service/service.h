@@ -75,8 +75,6 @@ const reviewer_cfg *config_reviewer(const svc_config *c, const char *name);
 char *password_hash(const char *password, unsigned iterations);
 /* Constant-time check of password against such a string. */
 bool password_verify(const char *password, const char *encoded);
-/* Lower-case hex SHA-256 of s into out[65]. */
-void sha256_hex(const char *s, size_t n, char out[65]);
 /* Constant-time equality of two strings (lengths may differ). */
 bool secret_equal(const char *a, const char *b);
 

@@ -29,7 +29,7 @@ static bool session_get(app *a, const http_req *q, viewer *v)
 	if (!tok || strlen(tok) != 64)
 		return false;
 	char h[65];
-	sha256_hex(tok, strlen(tok), h);
+	il_sha256_hex(tok, strlen(tok), h);
 	sqlite3_stmt *st;
 	bool ok = false;
 	pthread_mutex_lock(&a->lock);
@@ -591,7 +591,7 @@ static void do_login(app *a, const http_req *q, http_resp *resp)
 	char tok[65], csrf[65], h[65];
 	if (il_approval_random_hex(tok, sizeof tok, 32) || il_approval_random_hex(csrf, sizeof csrf, 32))
 		return login_page(a, resp, 500, "Cannot create a session.");
-	sha256_hex(tok, strlen(tok), h);
+	il_sha256_hex(tok, strlen(tok), h);
 	pthread_mutex_lock(&a->lock);
 	sqlite3_stmt *st;
 	int rc = -1;
@@ -620,7 +620,7 @@ static void do_logout(app *a, const http_req *q, http_resp *resp)
 	const char *tok = http_cookie(q, "il_session");
 	if (tok) {
 		char h[65];
-		sha256_hex(tok, strlen(tok), h);
+		il_sha256_hex(tok, strlen(tok), h);
 		pthread_mutex_lock(&a->lock);
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(store_db(a), "DELETE FROM sessions WHERE token_hash=?", -1, &st, NULL) == SQLITE_OK) {
