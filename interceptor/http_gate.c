@@ -129,8 +129,8 @@ static int il_hs_ask(il_req *r)
 	char cwdbuf[IL_CWD_MAX];
 	int rc;
 	il_hints_prepare(depth);
-	if (il_hints_skip_http()) {
-		rc = 1;   /* no rule can gate an HTTP request: no round trip */
+	if (il_hints_skip_http(r)) {
+		rc = 1;   /* no rule can match this request: no round trip */
 	} else {
 		r->cwd = il_getcwd(cwdbuf, sizeof cwdbuf);
 		r->tid = tid;

@@ -55,6 +55,25 @@
  *                                     1: an exec whose program matches no
  *                                     IL_T_HINT_PROGRAM glob is allowed
  *                                     without asking.
+ *                                     IL_T_HINT_HTTP_SCREEN = 1: the HTTP
+ *                                     screen follows, one group per http
+ *                                     rule (allow rules too): an
+ *                                     IL_T_HINT_HTTP_RULE field starts a
+ *                                     group, then the rule's method globs
+ *                                     (IL_T_HINT_HTTP_METHOD, repeated; none:
+ *                                     any method), host globs
+ *                                     (IL_T_HINT_HTTP_HOST; none: any host)
+ *                                     and the hosts its url globs allow
+ *                                     (IL_T_HINT_HTTP_URL_HOST; none: any).
+ *                                     A request is allowed without asking
+ *                                     when every group is ruled out by one
+ *                                     of its non-empty lists: no glob of it
+ *                                     may match the request's method, host
+ *                                     or URL host (case-insensitively).
+ *                                     At most IL_HINT_HTTP_MAX_RULES groups
+ *                                     and IL_HINT_HTTP_MAX_GLOBS globs; more
+ *                                     (or a glob before the first group)
+ *                                     and the shim asks about every request.
  *                                     The shim screens conservatively (see
  *                                     interceptor/shim_hints.c); anything
  *                                     else it does not understand is ASK.
@@ -151,7 +170,17 @@ typedef enum {
 	IL_T_HINT_HTTP_FREE = 62, /* u32 1: no rule can gate an HTTP request */
 	IL_T_HINT_EXEC_SCREEN = 63, /* u32 1: screen execs with IL_T_HINT_PROGRAM */
 	IL_T_HINT_PROGRAM = 64, /* string, repeated: program globs of exec rules */
+	IL_T_HINT_HTTP_SCREEN = 65, /* u32 1: screen HTTP requests with the groups below */
+	IL_T_HINT_HTTP_RULE = 66,   /* u32 0: starts the group of one http rule */
+	IL_T_HINT_HTTP_METHOD = 67, /* string, repeated: the group's method globs */
+	IL_T_HINT_HTTP_HOST = 68,   /* string, repeated: the group's host globs */
+	IL_T_HINT_HTTP_URL_HOST = 69, /* string, repeated: host globs its url globs imply */
 } il_wire_tag;
+
+/* Bounds of the HTTP screen (both ends): a sidecar with more http rules or
+ * globs sends no screen; a shim receiving more ignores it (asks). */
+#define IL_HINT_HTTP_MAX_RULES 128u
+#define IL_HINT_HTTP_MAX_GLOBS 512u
 
 typedef enum {
 	IL_HINT_ASK = 0,        /* zero is "ask about every delete" */

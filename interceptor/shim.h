@@ -177,7 +177,8 @@ void il_conn_release(pid_t pid, int fd, int keep);
  * the HINTS_GET round trip on a fresh connection. */
 void il_hints_prepare(int depth);
 int il_hints_skip_delete(const char *abs_path);
-int il_hints_skip_http(void);   /* 1: no rule can gate any HTTP request */
+/* 1 when no http rule can match this request (or none concerns HTTP at all) */
+int il_hints_skip_http(const il_req *r);
 /* 1 when no exec rule can match this program (async-signal-safe). */
 int il_hints_skip_exec(const char *program, const char *argv0);
 void il_hints_init(void);       /* registers the fork-prepare fetch */

@@ -1,5 +1,6 @@
 /*
- * shim_hints.c — skipping the question for deletes no rule can gate.
+ * shim_hints.c — skipping the question for deletes, execs and HTTP
+ * requests no rule can gate.
  *
  * `rm -rf` of a large tree makes one delete per file, and a round trip to
  * the sidecar per file costs several times the delete itself. Once per
@@ -18,8 +19,19 @@
  * ${CWD}) is a wildcard. Every path a glob matches passes the screen, so
  * the screen can only ask too often, never too rarely.
  *
+ * HTTP requests are screened per rule: the sidecar sends, for every http
+ * rule, its method globs, its host globs and the hosts its url globs imply
+ * (a group per rule; an empty list constrains nothing). A request skips
+ * the round trip only when every rule is ruled out by one of its lists:
+ * no glob of it may match the request's method or host, compared without
+ * regard to ASCII case as the rules' matcher does. Only subjects the
+ * sidecar certainly sees the same way count (an opaque request has no
+ * method; a host is used lower-cased without trailing dots; a URL host
+ * only when the canonical URL will be built, see il_hints_skip_http).
+ * Without any http rule the old IL_T_HINT_HTTP_FREE flag says it all.
+ *
  * State is process-wide and written once (unknown, fetching, done, with
- * three flags: screen deletes, HTTP free, screen execs). A fork child
+ * flags: screen deletes, HTTP free, screen HTTP, screen execs). A fork child
  * keeps its parent's (same sidecar, same policy). Fetching happens only
  * outside vfork children and signal handlers: on a process's first delete
  * or HTTP request, or before its first fork() — so that a shell's
@@ -49,6 +61,14 @@ static unsigned il_hs_n;
 static uint32_t il_hp_off[IL_HINTS_MAX], il_hp_len[IL_HINTS_MAX];   /* program globs */
 static unsigned il_hp_n;
 static int il_hs_del_screen, il_hs_http_free, il_hs_exec_screen;
+/* The HTTP screen: one group per http rule; its globs are the contiguous
+ * range [il_hh_first[r], il_hh_end[r]) of il_hh_off/len/type. */
+static uint32_t il_hh_off[IL_HINT_HTTP_MAX_GLOBS], il_hh_len[IL_HINT_HTTP_MAX_GLOBS];
+static uint16_t il_hh_type[IL_HINT_HTTP_MAX_GLOBS];
+static unsigned il_hh_n;
+static unsigned il_hh_first[IL_HINT_HTTP_MAX_RULES], il_hh_end[IL_HINT_HTTP_MAX_RULES];
+static unsigned il_hh_rules;
+static int il_hh_screen, il_hh_bad;
 
 /* One u32 field value, or -1 when the field is not 4 bytes. */
 static long il_hs_u32(const il_wire_field *f, size_t off)
@@ -92,6 +112,36 @@ static int il_hs_parse(size_t len)
 				return -1;
 			il_hs_exec_screen = v == 1;
 			break;
+		case IL_T_HINT_HTTP_SCREEN:
+			if ((v = il_hs_u32(&f, off)) < 0)
+				return -1;
+			il_hh_screen = v == 1;
+			break;
+		case IL_T_HINT_HTTP_RULE:
+			if (il_hs_u32(&f, off) < 0)
+				return -1;
+			if (il_hh_rules == IL_HINT_HTTP_MAX_RULES) {
+				il_hh_bad = 1;   /* over the bound: no HTTP screen */
+				break;
+			}
+			il_hh_first[il_hh_rules] = il_hh_end[il_hh_rules] = il_hh_n;
+			il_hh_rules++;
+			break;
+		case IL_T_HINT_HTTP_METHOD:
+		case IL_T_HINT_HTTP_HOST:
+		case IL_T_HINT_HTTP_URL_HOST:
+			if (memchr(il_hs_buf + off, '\0', f.len))
+				return -1;
+			if (il_hh_rules == 0 || il_hh_n == IL_HINT_HTTP_MAX_GLOBS) {
+				il_hh_bad = 1;   /* outside a group, or over the bound */
+				break;
+			}
+			il_hh_off[il_hh_n] = (uint32_t)off;
+			il_hh_len[il_hh_n] = f.len;
+			il_hh_type[il_hh_n] = f.tag;
+			il_hh_n++;
+			il_hh_end[il_hh_rules - 1] = il_hh_n;
+			break;
 		case IL_T_HINT_GLOB:
 		case IL_T_HINT_PROGRAM: {
 			int prog = f.tag == IL_T_HINT_PROGRAM;
@@ -123,33 +173,54 @@ void il_hints_prepare(int depth)
 	if (!atomic_compare_exchange_strong(&il_hs_state, &expect, IL_HS_FETCHING))
 		return;
 	size_t len = 0;
-	il_hs_n = il_hp_n = 0;
-	il_hs_del_screen = il_hs_http_free = il_hs_exec_screen = 0;
+	il_hs_n = il_hp_n = il_hh_n = il_hh_rules = 0;
+	il_hs_del_screen = il_hs_http_free = il_hs_exec_screen = il_hh_screen = il_hh_bad = 0;
 	if (il_hints_fetch(il_hs_buf, sizeof il_hs_buf, &len) < 0 || il_hs_parse(len) < 0) {
 		/* unreachable or malformed: ask about everything */
-		il_hs_n = il_hp_n = 0;
-		il_hs_del_screen = il_hs_http_free = il_hs_exec_screen = 0;
+		il_hs_n = il_hp_n = il_hh_n = il_hh_rules = 0;
+		il_hs_del_screen = il_hs_http_free = il_hs_exec_screen = il_hh_screen = 0;
 	}
+	if (il_hh_bad)
+		il_hh_screen = 0;
 	atomic_store_explicit(&il_hs_state, IL_HS_DONE, memory_order_release);
 }
 
+static int il_hs_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Are a[0..n) and b[0..n) equal (ASCII letters in any case with nocase)? */
+static int il_hs_eq(const char *a, const char *b, size_t n, int nocase)
+{
+	if (!nocase)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (il_hs_lower((unsigned char)a[i]) != il_hs_lower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
 /* Find `lit` (n bytes) in s[from..slen) — the leftmost place, or -1. */
-static long il_hs_find(const char *s, size_t slen, size_t from, const char *lit, size_t n)
+static long il_hs_find(const char *s, size_t slen, size_t from, const char *lit, size_t n,
+                       int nocase)
 {
 	if (n == 0)
 		return (long)from;
 	for (size_t i = from; i + n <= slen; i++)
-		if (s[i] == lit[0] && memcmp(s + i, lit, n) == 0)
+		if (il_hs_eq(s + i, lit, n, nocase))
 			return (long)i;
 	return -1;
 }
 
 /*
- * May glob g (n bytes) match path s? Over-approximates (see the top).
+ * May glob g (n bytes) match s[0..slen)? Over-approximates (see the top);
+ * with nocase ASCII letters compare in any case (the rules' IL_GLOB_NOCASE
+ * globs: HTTP methods and hosts).
  */
-static int il_hs_may_match(const char *g, size_t n, const char *s)
+static int il_hs_may_match_n(const char *g, size_t n, const char *s, size_t slen, int nocase)
 {
-	size_t slen = strlen(s), pos = 0, i = 0;
+	size_t pos = 0, i = 0;
 	int first = 1;
 	/* ${CWD} is a wildcard here */
 	if (n >= 6 && memcmp(g, "${CWD}", 6) == 0) {
@@ -172,18 +243,18 @@ static int il_hs_may_match(const char *g, size_t n, const char *s)
 		int anchored_start = first && start == 0;
 		int anchored_end = i == n;
 		if (anchored_start && anchored_end) {
-			if (!(rl == slen && memcmp(s, g + start, rl) == 0))
+			if (!(rl == slen && il_hs_eq(s, g + start, rl, nocase)))
 				return 0;
 		} else if (anchored_start) {
-			if (rl > slen || memcmp(s, g + start, rl) != 0)
+			if (rl > slen || !il_hs_eq(s, g + start, rl, nocase))
 				return 0;
 			pos = rl;
 		} else if (anchored_end) {
-			if (rl > slen || slen - rl < pos || memcmp(s + slen - rl, g + start, rl) != 0)
+			if (rl > slen || slen - rl < pos || !il_hs_eq(s + slen - rl, g + start, rl, nocase))
 				return 0;
 			pos = slen;
 		} else {
-			long at = il_hs_find(s, slen, pos, g + start, rl);
+			long at = il_hs_find(s, slen, pos, g + start, rl, nocase);
 			if (at < 0)
 				return 0;
 			pos = (size_t)at + rl;
@@ -213,6 +284,12 @@ static int il_hs_may_match(const char *g, size_t n, const char *s)
 	return 1;
 }
 
+/* il_hs_may_match_n over a NUL-terminated subject, case-sensitively. */
+static int il_hs_may_match(const char *g, size_t n, const char *s)
+{
+	return il_hs_may_match_n(g, n, s, strlen(s), 0);
+}
+
 static int il_hs_done(void)
 {
 	return atomic_load_explicit(&il_hs_state, memory_order_acquire) == IL_HS_DONE;
@@ -228,9 +305,68 @@ int il_hints_skip_delete(const char *abs_path)
 	return 1;
 }
 
-int il_hints_skip_http(void)
+/* Does some glob of type `type` in [from, to) of the HTTP screen possibly
+ * match s[0..slen)? -1 when the range holds no glob of that type (the rule
+ * does not constrain it). */
+static int il_hh_any(unsigned from, unsigned to, uint16_t type, const char *s, size_t slen)
 {
-	return il_hs_done() && il_hs_http_free;
+	int seen = 0;
+	for (unsigned k = from; k < to; k++) {
+		if (il_hh_type[k] != type)
+			continue;
+		seen = 1;
+		if (il_hs_may_match_n(il_hs_buf + il_hh_off[k], il_hh_len[k], s, slen, 1))
+			return 1;
+	}
+	return seen ? 0 : -1;
+}
+
+static int il_hh_is_http_scheme(const char *sc)
+{
+	size_t n = sc ? strlen(sc) : 0;
+	return (n == 4 && il_hs_eq(sc, "http", 4, 1)) || (n == 5 && il_hs_eq(sc, "https", 5, 1));
+}
+
+/*
+ * May the request r match no http rule? The sidecar's matcher
+ * (sidecar/policy_match.c) sees the method only when the URL is visible,
+ * the host lower-cased without trailing dots (1..255 bytes, else unknown),
+ * and the canonical URL scheme://host[:port]/path[?query] only when the
+ * scheme and host are known and the path is normalisable and short. The
+ * screen uses a subject only where the sidecar certainly sees the same;
+ * an unknown subject rules nothing out.
+ */
+int il_hints_skip_http(const il_req *r)
+{
+	if (!il_hs_done())
+		return 0;
+	if (il_hs_http_free)
+		return 1;
+	if (!il_hh_screen || !r)
+		return 0;
+	const char *method = r->url_visible && r->method ? r->method : NULL;
+	const char *host = r->host;
+	size_t hl = host ? strlen(host) : 0;
+	while (hl > 0 && host[hl - 1] == '.')
+		hl--;
+	if (hl == 0 || hl >= 256)
+		host = NULL;
+	/* the URL's host is the host when the canonical URL is built and
+	 * the host cannot be confused with what follows it */
+	int url_ok = host && method && r->url_path && r->url_path[0] && strlen(r->url_path) < 3000 &&
+	             (!r->query || strlen(r->query) < 3000) && il_hh_is_http_scheme(r->scheme) &&
+	             !memchr(host, '/', hl) && !memchr(host, ':', hl);
+	for (unsigned k = 0; k < il_hh_rules; k++) {
+		unsigned a = il_hh_first[k], b = il_hh_end[k];
+		if (method && il_hh_any(a, b, IL_T_HINT_HTTP_METHOD, method, strlen(method)) == 0)
+			continue;
+		if (host && il_hh_any(a, b, IL_T_HINT_HTTP_HOST, host, hl) == 0)
+			continue;
+		if (url_ok && il_hh_any(a, b, IL_T_HINT_HTTP_URL_HOST, host, hl) == 0)
+			continue;
+		return 0;   /* this rule may match: ask */
+	}
+	return 1;
 }
 
 /* The basename of a path (the whole string when it has no '/'). */

@@ -157,6 +157,39 @@ int il_policy_exec_hints(const il_policy *p, const char ***globs, size_t *nglobs
  * decided and audited by it, whatever its decision). */
 bool il_policy_http_gated(const il_policy *p);
 
+/* What the shim needs to rule one http rule out without asking: a request
+ * whose method no `methods` glob can match, or whose host no `hosts` glob
+ * can match, or whose host no `url_hosts` glob can match, cannot match the
+ * rule (an empty list constrains nothing). */
+typedef struct {
+	const char **methods;          /* the rule's method globs (borrowed) */
+	size_t nmethods;
+	const char **hosts;            /* its host globs (borrowed); none when it also has addr */
+	size_t nhosts;
+	char **url_hosts;              /* host globs its url globs imply (owned) */
+	size_t nurl_hosts;
+} il_http_hint;
+
+/*
+ * HTTP hints, like the delete hints: 1 and one il_http_hint per http rule
+ * (allow rules too: a request a rule matches is audited) when a request
+ * that every rule's hint rules out is certainly allowed by the default and
+ * recorded nowhere; *nrules may be 0 (no http rule). 0 when no such screen
+ * is sound: a non-allow default, or an http rule that no method, host or
+ * url glob constrains (e.g. only a url_regex, headers or a path): then
+ * every request must be asked about. Free with il_policy_http_hints_free.
+ *
+ * A url glob implies a host glob only when its literal text (before the
+ * first wildcard) holds "://": the text after it up to the first '/' or
+ * ':' is exactly the host of every URL it matches, or, without such a
+ * character, a prefix of it. The canonical URL the matcher builds
+ * (policy_actx.c) has a lower-cased host with no trailing dot and always a
+ * path, so this holds whenever it is built (the shim checks that it will
+ * be: scheme http(s), a valid host without '/' or ':', a bounded path).
+ */
+int il_policy_http_hints(const il_policy *p, il_http_hint **rules, size_t *nrules);
+void il_policy_http_hints_free(il_http_hint *rules, size_t nrules);
+
 const char *il_decision_name(il_decision d);   /* "allow" "approve" "deny" */
 const char *il_risk_name(il_risk r);           /* "none" "low" ... */
 

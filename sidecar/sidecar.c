@@ -580,9 +580,38 @@ out:
 /*
  * Answer HINTS_GET: the path globs outside which a delete is certainly
  * allowed (il_policy_delete_hints), so the shim need not ask about every
- * file an `rm -rf` removes. Whenever the sidecar must see every delete —
- * dry-run (it counts them), auditing every allow — the answer is "ask".
+ * file an `rm -rf` removes; the same for execs (program globs) and HTTP
+ * requests (per rule: method, host and URL-host globs). Whenever the
+ * sidecar must see every action — dry-run (it counts them), auditing every
+ * allow — the answer is "ask".
  */
+/*
+ * Append the HTTP screen to a finished HINTS frame in b (il_wire_end only
+ * fills in the length of the frame begun last, so it is ended again):
+ * IL_T_HINT_HTTP_SCREEN 1 and one group per http rule, or nothing when
+ * the screen exceeds the protocol's bounds (the shim then asks about every
+ * request, as it does without the screen). 0, or -1 when b failed.
+ */
+static int put_http_hints(il_wire_buf *b, const il_http_hint *h, size_t n)
+{
+	size_t nglobs = 0;
+	for (size_t i = 0; i < n; i++)
+		nglobs += h[i].nmethods + h[i].nhosts + h[i].nurl_hosts;
+	if (n > IL_HINT_HTTP_MAX_RULES || nglobs > IL_HINT_HTTP_MAX_GLOBS)
+		return 0;
+	il_wire_put_u32(b, IL_T_HINT_HTTP_SCREEN, 1);
+	for (size_t i = 0; i < n; i++) {
+		il_wire_put_u32(b, IL_T_HINT_HTTP_RULE, 0);
+		for (size_t k = 0; k < h[i].nmethods; k++)
+			il_wire_put_str(b, IL_T_HINT_HTTP_METHOD, h[i].methods[k]);
+		for (size_t k = 0; k < h[i].nhosts; k++)
+			il_wire_put_str(b, IL_T_HINT_HTTP_HOST, h[i].hosts[k]);
+		for (size_t k = 0; k < h[i].nurl_hosts; k++)
+			il_wire_put_str(b, IL_T_HINT_HTTP_URL_HOST, h[i].url_hosts[k]);
+	}
+	return il_wire_end(b);
+}
+
 static void send_hints(il_conn *c)
 {
 	il_sidecar *sc = c->sc;
@@ -594,12 +623,18 @@ static void send_hints(il_conn *c)
 	const char **progs = NULL;
 	size_t nprogs = 0;
 	bool exec_screen = !sees_all && il_policy_exec_hints(sc->o.policy, &progs, &nprogs) == 1;
+	il_http_hint *hh = NULL;
+	size_t nhh = 0;
+	bool http_screen = !sees_all && !http_free &&
+	                   il_policy_http_hints(sc->o.policy, &hh, &nhh) == 1;
 	il_wire_buf b = { 0 };
-	if (il_wire_encode_hints(&b, screen, globs, n, http_free, exec_screen, progs, nprogs) == 0)
+	if (il_wire_encode_hints(&b, screen, globs, n, http_free, exec_screen, progs, nprogs) == 0 &&
+	    (!http_screen || put_http_hints(&b, hh, nhh) == 0))
 		il_conn_send(c, &b);
 	else
 		protocol_error(c, "hints too large to send");
 	il_wire_buf_free(&b);
+	il_policy_http_hints_free(hh, nhh);
 	free(globs);
 	free(progs);
 }
