@@ -5,7 +5,8 @@
 # contain the pattern's text verbatim ("/x/**" matching "/x", "a/**/b"
 # matching "a/b", a leading "**/", ${CWD}, classes, escapes) — while a
 # delete no rule can gate costs no round trip to the sidecar at all; the
-# same for execs of programs no exec rule names.
+# same for execs of programs no exec rule names, and for HTTP requests no
+# http rule can match (by method, host, or the host its url names).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gate_common.bash"
 cd "$T"
@@ -98,4 +99,136 @@ if command -v strace >/dev/null; then
   n=$(grep -c 'ILK1' "$T/st4" || true)
   check "dry-run: every exec is still reported ($n frames)" test "$n" -ge 50
 fi
+
+# ---- HTTP: per-rule screen by method, host and the host a url names -------
+# Requests no http rule can match (other methods, other hosts) cost no
+# round trip, plain and over TLS; a request a rule may match — whatever the
+# case of its method and host — is still asked, decided and audited.
+HR="$T/http-rules.toml"
+cat >"$HR" <<'TOML'
+version = 1
+[defaults]
+decision = "allow"
+timeout = "30s"
+[[rule]]
+id = "refunds"
+kind = "http"
+method = ["POST"]
+url = ["https://api.stripe.com/v1/refunds*"]
+decision = "approve"
+[[rule]]
+id = "no-delete-prod"
+kind = "http"
+method = ["DELETE"]
+host = ["prod.example.com"]
+decision = "deny"
+[[rule]]
+id = "no-put-local"
+kind = "http"
+method = ["put"]
+host = ["LocalHost"]
+decision = "deny"
+[[rule]]
+id = "charges-local"
+kind = "http"
+method = ["POST"]
+url = ["https://localhost:*/v1/charges", "http://localhost:*/v1/charges"]
+decision = "approve"
+[[rule]]
+id = "logged-patch"
+kind = "http"
+method = ["PATCH"]
+host = ["127.0.0.1"]
+decision = "allow"
+TOML
+chmod 600 "$HR"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
+  -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1
+HP=$(free_port); SP=$(free_port)
+python3 "$IL_ROOT/tests/helpers/http_server.py" "$HP" "$T/plain.log" &
+python3 "$IL_ROOT/tests/helpers/http_server.py" "$SP" "$T/tls.log" cert.pem key.pem &
+wait_for test -f "$T/plain.log.ready" && wait_for test -f "$T/tls.log.ready" || fail "servers did not start"
+# N requests METHOD to HOST:PORT/TAG/i on one keep-alive connection (tls 0/1)
+cat >"$T/reqs.py" <<'PY'
+import http.client, ssl, sys
+host, port, tls, n, method, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3] == '1', int(sys.argv[4]), sys.argv[5], sys.argv[6]
+if tls:
+    c = http.client.HTTPSConnection(host, port, context=ssl.create_default_context(cafile=sys.argv[7]), timeout=30)
+else:
+    c = http.client.HTTPConnection(host, port, timeout=30)
+for i in range(n):
+    try:
+        c.request(method, tag if tag.startswith('/') else '/%s/%d' % (tag, i), body=b'x=1' if method.upper() in ('POST', 'PUT', 'PATCH') else None)
+        r = c.getresponse(); r.read(); print('status', r.status)
+    except Exception as e:
+        print('ERR', repr(e)); break
+PY
+HA="$T/http-audit.jsonl"
+# the interpreter itself, not a wrapper script whose execs would be counted
+PYBIN=$(python3 -c 'import sys; print(sys.executable)')
+HRUN=("$INTERLOCK" run --enforce preload --rules "$HR" --audit "$HA")
+hrun() { "${HRUN[@]}" "$@"; }
+if command -v strace >/dev/null; then
+  for s in plain tls; do
+    if [ $s = plain ]; then port=$HP tls=0 log=$T/plain.log; else port=$SP tls=1 log=$T/tls.log; fi
+    for m in GET POST DELETE; do
+      strace -f -qq -e trace=sendmsg -o "$T/sth" "${HRUN[@]}" -- "$PYBIN" "$T/reqs.py" 127.0.0.1 $port $tls 30 $m "free-$s-$m" "$T/cert.pem" >out 2>/dev/null
+      n=$(grep -c 'ILK1' "$T/sth" || true)
+      check "$s: 30 ${m}s to 127.0.0.1 (no rule can match) all reach the server" test "$(grep -c "^$m /free-$s-$m/" "$log")" = 30
+      check "$s: ... with no per-request round trip ($n frames)" test "$n" -lt 5
+    done
+    # the charges rule names localhost: POSTs there are each asked (and allowed: other path)
+    strace -f -qq -e trace=sendmsg -o "$T/sth" "${HRUN[@]}" -- "$PYBIN" "$T/reqs.py" localhost $port $tls 20 POST "maybe-$s" "$T/cert.pem" >out 2>/dev/null
+    n=$(grep -c 'ILK1' "$T/sth" || true)
+    check "$s: 20 POSTs to localhost (a rule's url host) reach the server" test "$(grep -c "^POST /maybe-$s/" "$log")" = 20
+    check "$s: ... each asked about ($n frames)" test "$n" -ge 20
+    strace -f -qq -e trace=sendmsg -o "$T/sth" "$INTERLOCK" run --enforce preload --rules "$HR" --dry-run -- \
+      "$PYBIN" "$T/reqs.py" 127.0.0.1 $port $tls 20 GET "dry-$s" "$T/cert.pem" >out 2>/dev/null
+    n=$(grep -c 'ILK1' "$T/sth" || true)
+    check "$s: dry-run: every request is still reported ($n frames)" test "$n" -ge 20
+  done
+else
+  skip "HTTP round-trip count" "strace not installed"
+fi
+# mixed case: the rule says method "put" and host "LocalHost"
+for s in plain tls; do
+  if [ $s = plain ]; then port=$HP tls=0 log=$T/plain.log; else port=$SP tls=1 log=$T/tls.log; fi
+  for m in PUT Put pUT; do
+    hrun -- python3 "$T/reqs.py" LOCALHOST $port $tls 1 $m "put-$s-$m" "$T/cert.pem" >out 2>err
+    check "$s: $m to LOCALHOST is denied by the rule" grep -q ERR out
+    check "$s: ... never reaches the server" test "$(grep -c "/put-$s-$m/" "$log")" = 0
+    check "$s: ... with the rule named" grep -q 'no-put-local' err
+  done
+  hrun -- python3 "$T/reqs.py" 127.0.0.1 $port $tls 1 PUT "put-free-$s" "$T/cert.pem" >out 2>err
+  check "$s: PUT to 127.0.0.1 (another host) goes through" test "$(grep -c "^PUT /put-free-$s/0 " "$log")" = 1
+  # an allow rule's request is asked, so it is audited
+  hrun -- python3 "$T/reqs.py" 127.0.0.1 $port $tls 1 PATCH "patch-$s" "$T/cert.pem" >out 2>err
+  check "$s: PATCH to 127.0.0.1 (an allow rule) goes through" test "$(grep -c "^PATCH /patch-$s/0 " "$log")" = 1
+  check "$s: ... and is audited with its rule" grep -q "/patch-$s/0.*\"rule\":\"logged-patch\"" "$HA"
+done
+check "requests no rule matched left no audit record" sh -c "! grep -q '/free-' '$HA'"
+# approve and reviewer deny still work for a request the screen lets through to the sidecar
+hrun -- python3 "$T/reqs.py" LocalHost "$SP" 1 1 POST /v1/charges "$T/cert.pem" >out 2>err &
+pid=$!
+if wait_pending 1; then
+  check "tls: POST to LocalHost/v1/charges is pending, nothing sent yet" test "$(grep -c '/v1/charges' "$T/tls.log")" = 0
+  "$INTERLOCK" approve "$(pending_ids | head -n1)" --reason ok >/dev/null
+else
+  fail "tls: the charges POST never became pending"
+fi
+wait $pid
+check "tls: approved POST reaches the server once" test "$(grep -c '^POST /v1/charges ' "$T/tls.log")" = 1
+check "tls: ... audited with its rule" grep -q '"rule":"charges-local"' "$HA"
+hrun -- python3 "$T/reqs.py" localhost "$HP" 0 1 POST /v1/charges >out 2>err &
+pid=$!
+if wait_pending 1; then
+  "$INTERLOCK" deny "$(pending_ids | head -n1)" --reason "not today" >/dev/null
+else
+  fail "plain: the charges POST never became pending"
+fi
+wait $pid
+check "plain: reviewer-denied POST never reaches the server" test "$(grep -c '/v1/charges' "$T/plain.log")" = 0
+check "plain: ... the client sees the failure" grep -q ERR out
+check "http audit log verifies" "$INTERLOCK" audit verify "$HA"
 finish
