@@ -298,6 +298,16 @@ const il_rule *il_policy_rule(const il_policy *p, size_t i)
 	return (p && i < p->nrules) ? &p->rules[i] : NULL;
 }
 
+bool il_policy_uses_cwd(const il_policy *p, il_kind kind)
+{
+	if (!p)
+		return true;
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].kind == kind && il_match_uses_cwd(p->rules[i].priv))
+			return true;
+	return false;
+}
+
 const il_rule *il_policy_find_rule(const il_policy *p, const char *id)
 {
 	if (!p || !id)

@@ -190,6 +190,11 @@ typedef struct {
 int il_policy_http_hints(const il_policy *p, il_http_hint **rules, size_t *nrules);
 void il_policy_http_hints_free(il_http_hint *rules, size_t nrules);
 
+/* Can the decision for an action of this kind depend on its working
+ * directory (a rule of the kind with a cwd condition or a ${CWD} glob)?
+ * The seccomp supervisor reads a caller's cwd only when it can. */
+bool il_policy_uses_cwd(const il_policy *p, il_kind kind);
+
 const char *il_decision_name(il_decision d);   /* "allow" "approve" "deny" */
 const char *il_risk_name(il_risk r);           /* "none" "low" ... */
 

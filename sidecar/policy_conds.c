@@ -358,17 +358,32 @@ static void free_rx(il_rx *r)
 	r->src = NULL;
 }
 
+/* Every glob list of a match, for the functions that visit them all. */
+#define IL_MATCH_GLOBLISTS(m) { \
+	&(m)->cwd, &(m)->cwd_not, &(m)->program, &(m)->program_not, &(m)->args_any, \
+	&(m)->args_any_except, &(m)->args_all, &(m)->args_none, &(m)->args_prefix, \
+	&(m)->args_sequence, &(m)->command, &(m)->path, &(m)->path_not, &(m)->host, \
+	&(m)->host_not, &(m)->method, &(m)->scheme, &(m)->url, &(m)->url_not, \
+	&(m)->query_present, &(m)->query_absent, &(m)->header_present, \
+	&(m)->header_absent, &(m)->header_match, }
+
+bool il_match_uses_cwd(const il_match *m)
+{
+	if (m->cwd.n || m->cwd_not.n)
+		return true;
+	const il_globlist *lists[] = IL_MATCH_GLOBLISTS(m);
+	for (size_t i = 0; i < IL_ARRAY_LEN(lists); i++)
+		for (size_t k = 0; k < lists[i]->n; k++)
+			if (lists[i]->v[k].cwd_prefix)
+				return true;
+	return false;
+}
+
 void il_match_free(il_match *m)
 {
 	if (!m)
 		return;
-	il_globlist *lists[] = {
-		&m->cwd, &m->cwd_not, &m->program, &m->program_not, &m->args_any, &m->args_any_except,
-		&m->args_all, &m->args_none, &m->args_prefix, &m->args_sequence, &m->command, &m->path,
-		&m->path_not, &m->host, &m->host_not, &m->method, &m->scheme, &m->url, &m->url_not,
-		&m->query_present, &m->query_absent, &m->header_present, &m->header_absent,
-		&m->header_match,
-	};
+	il_globlist *lists[] = IL_MATCH_GLOBLISTS(m);
 	for (size_t i = 0; i < IL_ARRAY_LEN(lists); i++)
 		free_globs(lists[i]);
 	il_rx *rxs[] = { &m->program_regex, &m->args_regex, &m->command_regex, &m->path_regex,

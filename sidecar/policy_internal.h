@@ -158,6 +158,10 @@ int il_policy_load_doc(il_policy *p, const char *file, const char *buf, size_t l
 int il_policy_finish(il_policy *p, il_errors *errs);
 
 void il_match_free(il_match *m);
+
+/* Does any condition of m depend on the working directory (a cwd / cwd_not
+ * condition, or a glob written from ${CWD})? */
+bool il_match_uses_cwd(const il_match *m);
 void il_rule_test_free(il_rule_test *t);
 
 #endif

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -45,11 +47,16 @@ ssize_t il_tgt_read_str(pid_t pid, uint64_t addr, char *buf, size_t cap)
 		return -1;
 	}
 	size_t got = 0;
+	/* Most strings (file names, arguments) are short: the first read
+	 * takes 256 bytes, the following ones the rest of their page. */
+	size_t want = 256;
 	while (got < cap) {
 		/* Never cross a page boundary in one read: the next page may be
 		 * unmapped although the string ends before it. */
 		uint64_t a = addr + got;
 		size_t chunk = 4096 - (size_t)(a & 4095);
+		if (chunk > want)
+			chunk = want;
 		if (chunk > cap - got)
 			chunk = cap - got;
 		if (il_tgt_read(pid, a, buf + got, chunk) < 0)
@@ -58,9 +65,33 @@ ssize_t il_tgt_read_str(pid_t pid, uint64_t addr, char *buf, size_t cap)
 		if (nul)
 			return nul - buf;
 		got += chunk;
+		want = 4096;
 	}
 	errno = ENAMETOOLONG;
 	return -1;
+}
+
+/* Grow *buf (holding *cap bytes) to at least need bytes, doubling, never
+ * beyond max. 0, or -1 (errno E2BIG or ENOMEM). */
+static int grow(void **buf, size_t *cap, size_t need, size_t max)
+{
+	if (need <= *cap)
+		return 0;
+	if (need > max) {
+		errno = E2BIG;
+		return -1;
+	}
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n = n > max / 2 ? max : n * 2;
+	void *p = realloc(*buf, n);
+	if (!p) {
+		errno = ENOMEM;
+		return -1;
+	}
+	*buf = p;
+	*cap = n;
+	return 0;
 }
 
 int il_tgt_read_argv(pid_t pid, uint64_t addr, char ***out, size_t *argc)
@@ -68,11 +99,9 @@ int il_tgt_read_argv(pid_t pid, uint64_t addr, char ***out, size_t *argc)
 	*out = NULL;
 	*argc = 0;
 	uint64_t *ptrs = NULL;
-	size_t n = 0;
+	size_t n = 0, pcap = 0;
+	const size_t pmax = (IL_SC_ARGV_MAX + 1) * sizeof *ptrs;
 	if (addr != 0) {
-		ptrs = malloc((IL_SC_ARGV_MAX + 1) * sizeof *ptrs);
-		if (!ptrs)
-			return -1;
 		/* Read the pointer array in page-sized batches up to the NULL. */
 		for (;;) {
 			uint64_t a = addr + n * sizeof(uint64_t);
@@ -81,7 +110,8 @@ int il_tgt_read_argv(pid_t pid, uint64_t addr, char ***out, size_t *argc)
 				room = 1;
 			if (room > IL_SC_ARGV_MAX + 1 - n)
 				room = IL_SC_ARGV_MAX + 1 - n;
-			if (room == 0 || il_tgt_read(pid, a, ptrs + n, room * sizeof(uint64_t)) < 0) {
+			if (room == 0 || grow((void **)&ptrs, &pcap, (n + room) * sizeof *ptrs, pmax) < 0 ||
+			    il_tgt_read(pid, a, ptrs + n, room * sizeof(uint64_t)) < 0) {
 				int e = room == 0 ? E2BIG : errno;
 				free(ptrs);
 				errno = e;
@@ -100,49 +130,44 @@ int il_tgt_read_argv(pid_t pid, uint64_t addr, char ***out, size_t *argc)
 			}
 		}
 	}
-	char *strs = malloc(IL_SC_ARGV_BYTES);
-	size_t used = 0;
-	size_t *offs = malloc((n + 1) * sizeof *offs);
-	if (!strs || !offs) {
-		free(strs);
-		free(offs);
-		free(ptrs);
-		errno = ENOMEM;
-		return -1;
-	}
+	/* One block: the pointer array, then the strings, read straight in.
+	 * A string longer than the room left is read again after the block
+	 * doubles; IL_SC_ARGV_BYTES of strings at most. */
+	size_t head = (n + 1) * sizeof(char *);
+	const size_t limit = head + IL_SC_ARGV_BYTES;
+	size_t used = head, cap = 0;
+	char *block = NULL;
+	if (grow((void **)&block, &cap, used + 4096 < limit ? used + 4096 : limit, limit) < 0)
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
-		ssize_t l = il_tgt_read_str(pid, ptrs[i], strs + used, IL_SC_ARGV_BYTES - used);
-		if (l < 0) {
-			int e = errno == ENAMETOOLONG ? E2BIG : errno;
-			free(strs);
-				free(offs);
-			free(ptrs);
-			errno = e;
-			return -1;
+		ssize_t l;
+		while ((l = il_tgt_read_str(pid, ptrs[i], block + used, cap - used)) < 0) {
+			if (errno != ENAMETOOLONG)
+				goto fail;
+			if (cap >= limit) {
+				errno = E2BIG;
+				goto fail;
+			}
+			if (grow((void **)&block, &cap, cap * 2 < limit ? cap * 2 : limit, limit) < 0)
+				goto fail;
 		}
-		offs[i] = used;
+		ptrs[i] = used - head;   /* an offset until the block stops moving */
 		used += (size_t)l + 1;
 	}
-	free(ptrs);
-	/* One block: pointer array, then the strings. */
-	size_t head = (n + 1) * sizeof(char *);
-	char *block = malloc(head + used + 1);
-	if (!block) {
-		free(strs);
-		free(offs);
-		errno = ENOMEM;
-		return -1;
-	}
 	char **bv = (char **)(void *)block;
-	memcpy(block + head, strs, used);
 	for (size_t i = 0; i < n; i++)
-		bv[i] = block + head + offs[i];
+		bv[i] = block + head + ptrs[i];
 	bv[n] = NULL;
-	free(strs);
-	free(offs);
+	free(ptrs);
 	*out = bv;
 	*argc = n;
 	return 0;
+fail:;
+	int e = errno;
+	free(ptrs);
+	free(block);
+	errno = e;
+	return -1;
 }
 
 int il_tgt_open_dir(pid_t tid, int dirfd)
@@ -162,11 +187,37 @@ int il_tgt_open_dir(pid_t tid, int dirfd)
 	return fd;
 }
 
+int il_tgt_dup_dir(pid_t tid, int pidfd, int dirfd)
+{
+	if (dirfd == AT_FDCWD || pidfd < 0)
+		return il_tgt_open_dir(tid, dirfd);
+	if (dirfd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, dirfd, 0);
+	if (fd >= 0 || errno == EBADF)
+		return fd;
+	/* EPERM (a ptrace policy), ENOSYS...: the /proc route may still work */
+	return il_tgt_open_dir(tid, dirfd);
+}
+
 int il_fd_path(int fd, char *out, size_t n)
 {
+	return il_fd_path_at(-1, fd, out, n);
+}
+
+int il_fd_path_at(int procfd, int fd, char *out, size_t n)
+{
 	char p[64];
-	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-	ssize_t l = readlink(p, out, n - 1);
+	ssize_t l;
+	if (procfd >= 0) {
+		snprintf(p, sizeof p, "%d", fd);
+		l = readlinkat(procfd, p, out, n - 1);
+	} else {
+		snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+		l = readlink(p, out, n - 1);
+	}
 	if (l <= 0 || (size_t)l >= n - 1)
 		return -1;
 	out[l] = '\0';
@@ -306,8 +357,53 @@ int il_tgt_read_status(pid_t tid, il_tgt_status *st)
 	return have == 31 ? 0 : -1;
 }
 
+/* PIDFD_GET_INFO's answer (include/uapi/linux/pidfd.h, its first
+ * version: 64 bytes); Debian 12's headers predate it. */
+struct il_pidfd_info {
+	__u64 mask;
+	__u64 cgroupid;
+	__u32 pid, tgid, ppid;
+	__u32 ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	__u32 spare0[1];
+};
+#define IL_PIDFD_GET_INFO _IOWR(0xFF, 11, struct il_pidfd_info)
+#define IL_PIDFD_INFO_PID (1ULL << 0)
+#define IL_PIDFD_INFO_CREDS (1ULL << 1)
+
+int il_tgt_pidfd_info(int pidfd, pid_t tid, il_tgt_status *st)
+{
+	struct il_pidfd_info info;
+	memset(&info, 0, sizeof info);
+	info.mask = IL_PIDFD_INFO_PID | IL_PIDFD_INFO_CREDS;
+	if (ioctl(pidfd, IL_PIDFD_GET_INFO, &info) < 0)
+		return -1;
+	if ((info.mask & (IL_PIDFD_INFO_PID | IL_PIDFD_INFO_CREDS)) !=
+	    (IL_PIDFD_INFO_PID | IL_PIDFD_INFO_CREDS) || info.tgid == 0) {
+		errno = ENOTTY;   /* a kernel that answers less than we need */
+		return -1;
+	}
+	if (info.pid != (__u32)tid) {
+		errno = ESRCH;    /* this pidfd is somebody else's */
+		return -1;
+	}
+	memset(st, 0, sizeof *st);
+	st->tgid = (pid_t)info.tgid;
+	st->ppid = (pid_t)info.ppid;
+	st->uid = (uid_t)info.ruid;
+	st->fsuid = (uid_t)info.fsuid;
+	st->gid = (gid_t)info.rgid;
+	st->fsgid = (gid_t)info.fsgid;
+	return 0;
+}
+
 bool il_tgt_shares_memory(pid_t tid, const il_tgt_status *st)
 {
+	if (st->threads == 0) {
+		il_tgt_status full;
+		if (il_tgt_read_status(tid, &full) < 0)
+			return true;
+		return il_tgt_shares_memory(tid, &full);
+	}
 	if (st->threads != 1)
 		return true;
 	if (st->ppid <= 0)

@@ -8,12 +8,15 @@
 #include "seccomp_args.h"
 #include "seccomp_cache.h"
 #include "seccomp_decide.h"
+#include "seccomp_dircache.h"
+#include "seccomp_pidfds.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +49,6 @@
 
 #define DECIDED_SLOTS 128
 #define DECIDED_TTL_MS 3000
-#define RECV_BATCH 64
 
 typedef struct listener {
 	il_seccomp_sup *s;
@@ -69,30 +71,49 @@ typedef struct call {
 	il_action a;
 	uint64_t akey, dkey;
 	uint64_t args[6];
-	char cwd[IL_SC_PATH_MAX];
+	int pidfd;                       /* the calling thread's (borrowed from s->pidfds
+	                                    while handle() runs), or -1 */
 	/* exec */
-	char raw[IL_SC_PATH_MAX];        /* the path argument as read */
-	char program[IL_SC_PATH_MAX];
 	char **argv;                     /* one allocation */
 	size_t argc;
 	/* delete / rename: our descriptors for the caller's directories */
 	int dfd, ffd;
-	char frel[IL_SC_PATH_MAX];       /* rename source as read */
-	char path[IL_SC_PATH_MAX];
-	char from[IL_SC_PATH_MAX];
+	bool dfd_borrowed;               /* dfd belongs to s->dircache (while handle() runs) */
 	int uflags;
 	unsigned rflags;
 	/* connect */
 	int sock;
-	struct sockaddr_storage sa;
 	socklen_t salen;
-	char addr[64];
-	char host[256];
 	bool async_registered;
 	bool human;                      /* a person decided it (for the restart memory) */
+	bool identified;                 /* st and pidfd are filled in */
 	il_sc_ticket *ticket;
 	struct call *prev, *next;
+	/* The buffers (call_new zeroes everything above cwd, and only the
+	 * first byte of each string below: a call is ~22 KiB). */
+	char cwd[IL_SC_PATH_MAX];
+	char raw[IL_SC_PATH_MAX];        /* exec or delete: the path argument as read */
+	char program[IL_SC_PATH_MAX];    /* exec */
+	char frel[IL_SC_PATH_MAX];       /* rename source as read */
+	char path[IL_SC_PATH_MAX];       /* delete: absolute */
+	char from[IL_SC_PATH_MAX];       /* rename source: absolute */
+	struct sockaddr_storage sa;      /* connect */
+	char addr[64];
+	char host[256];
 } call;
+
+/* A call with every field zero (or empty), without clearing its buffers. */
+static call *call_new(void)
+{
+	call *c = malloc(sizeof *c);
+	if (!c)
+		return NULL;
+	memset(c, 0, offsetof(call, cwd));
+	c->cwd[0] = c->raw[0] = c->program[0] = c->frel[0] = c->path[0] = c->from[0] = '\0';
+	c->addr[0] = c->host[0] = '\0';
+	memset(&c->sa, 0, sizeof c->sa);
+	return c;
+}
 
 typedef struct {
 	uint64_t dkey;
@@ -112,6 +133,11 @@ struct il_seccomp_sup {
 	unsigned long handled;
 	bool undelivered;                 /* the last answer found its call interrupted */
 	const il_policy *fast_policy;     /* NULL: every action goes through the pipeline */
+	bool fast_needs_cwd;              /* its delete rules look at the working directory */
+	bool fast_exec_needs_cwd;         /* its exec rules do */
+	int procfd;                       /* O_PATH /proc/self/fd, or -1 */
+	il_pidfds *pidfds;                /* callers' pidfds */
+	il_dircache *dircache;            /* handles on callers' directory descriptors */
 	uid_t euid;
 	gid_t egid;
 };
@@ -177,8 +203,11 @@ static void tell_caller(pid_t tgid, const char *message)
 	close(fd);
 }
 
+static bool identify(call *c);
+
 static void deny(call *c, const char *message)
 {
+	identify(c);   /* whom to tell (a fast exec path may not have looked) */
 	tell_caller(c->st.tgid, message); /* while it is stopped: a caller that exits at once still shows it */
 	respond(c->L, c->id, c->op == OP_CONNECT ? ECONNREFUSED : EACCES, false);
 }
@@ -428,7 +457,7 @@ static void call_free(call *c)
 		il_loop_del_fd(c->s->loop, c->sock);
 	if (c->sock >= 0)
 		close(c->sock);
-	if (c->dfd >= 0)
+	if (c->dfd >= 0 && !c->dfd_borrowed)
 		close(c->dfd);
 	if (c->ffd >= 0)
 		close(c->ffd);
@@ -453,14 +482,53 @@ static int resolve_at(call *c, int dirfd, const char *raw, int *dfd, char *out, 
 		*dfd = AT_FDCWD;
 		return il_path_normalize(raw, out, n) < 0 ? ENAMETOOLONG : 0;
 	}
-	*dfd = il_tgt_open_dir(c->tid, dirfd);
+	*dfd = il_tgt_dup_dir(c->tid, c->pidfd, dirfd);
 	if (*dfd < 0)
 		return errno ? errno : EBADF;
-	if (il_fd_path(*dfd, base, sizeof base) < 0 || il_path_join(base, raw, out, n) < 0)
+	if (il_fd_path_at(c->s->procfd, *dfd, base, sizeof base) < 0 ||
+	    il_path_join(base, raw, out, n) < 0)
 		return ENOENT;
 	if (dirfd == AT_FDCWD && !c->cwd[0])
 		memcpy(c->cwd, base, strlen(base) + 1);   /* saves opening it again */
 	return 0;
+}
+
+/* resolve_at for an unlink relative to a directory descriptor, through
+ * the directory cache (seccomp_dircache.h): the hot path of `rm -rf`.
+ * c->dfd may be borrowed from the cache (c->dfd_borrowed). */
+static int resolve_unlink_at(call *c, int dirfd, const char *raw, char *out, size_t n)
+{
+	il_dircache *dc = c->s->dircache;
+	const char *base = NULL;
+	int fd = dc ? il_dircache_get(dc, c->tid, dirfd, &base) : -1;
+	if (fd >= 0) {
+		c->dfd = fd;
+		c->dfd_borrowed = true;
+		return il_path_join(base, raw, out, n) < 0 ? ENAMETOOLONG : 0;
+	}
+	char buf[IL_SC_PATH_MAX];
+	int own = il_tgt_dup_dir(c->tid, c->pidfd, dirfd);
+	if (own < 0)
+		return errno ? errno : EBADF;
+	if (il_fd_path_at(c->s->procfd, own, buf, sizeof buf) < 0) {
+		close(own);
+		return ENOENT;
+	}
+	c->dfd = own;
+	if (dc && il_dircache_put(dc, c->tid, dirfd, own, buf) >= 0)
+		c->dfd_borrowed = true;
+	return il_path_join(buf, raw, out, n) < 0 ? ENAMETOOLONG : 0;
+}
+
+/* Before a call outlives handle() (waiting for a decision), it must own
+ * its directory handle: the cache may drop its own at any time. */
+static bool own_dfd(call *c)
+{
+	if (!c->dfd_borrowed)
+		return true;
+	c->dfd_borrowed = false;
+	c->dfd = fcntl(c->dfd, F_DUPFD_CLOEXEC, 0);
+	return c->dfd >= 0;
 }
 
 static int build_exec(call *c)
@@ -560,21 +628,29 @@ static int build_delete(call *c)
 		respond(c->L, c->id, errno == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, false);
 		return B_DONE;
 	}
-	int e = resolve_at(c, dirfd, c->raw, &c->dfd, c->path, sizeof c->path);
+	/* a rename may move any directory: no remembered path is trusted */
+	if (c->op == OP_RENAME && c->s->dircache)
+		il_dircache_flush(c->s->dircache);
+	int e = c->op == OP_UNLINK && dirfd >= 0 && c->raw[0] != '/'
+	                ? resolve_unlink_at(c, dirfd, c->raw, c->path, sizeof c->path)
+	                : resolve_at(c, dirfd, c->raw, &c->dfd, c->path, sizeof c->path);
 	if (!e && c->op == OP_RENAME)
 		e = resolve_at(c, fdirfd, c->frel, &c->ffd, c->from, sizeof c->from);
 	if (e) {
 		respond(c->L, c->id, e, false);
 		return B_DONE;
 	}
-	struct stat st;
-	bool exists = fstatat(c->dfd, c->raw, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	c->a.path = c->path;
-	c->a.is_dir = exists && S_ISDIR(st.st_mode);
 	if (c->op == OP_UNLINK) {
+		/* what the call itself insists on (unlink fails on a directory,
+		 * rmdir on anything else); refine_is_dir looks when it matters */
 		c->a.del_op = (c->uflags & AT_REMOVEDIR) ? IL_DEL_RMDIR : IL_DEL_UNLINK;
+		c->a.is_dir = c->a.del_op == IL_DEL_RMDIR;
 		return B_DECIDE;
 	}
+	struct stat st;
+	bool exists = fstatat(c->dfd, c->raw, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	c->a.is_dir = exists && S_ISDIR(st.st_mode);
 	c->a.del_op = IL_DEL_RENAME_OVER;
 	c->a.rename_from = c->from;
 	/* A rename that replaces nothing destroys nothing: perform it, but
@@ -587,6 +663,8 @@ static int build_delete(call *c)
 		unsigned saved = c->rflags;
 		if (!exists && !(c->rflags & RENAME_EXCHANGE))
 			c->rflags |= RENAME_NOREPLACE;
+		if (!id_valid(c->L, c->id))
+			return B_DONE;   /* what we read may not be the caller's */
 		creds cr;
 		if (creds_enter(c, &cr) < 0) {
 			respond(c->L, c->id, EACCES, false);
@@ -651,6 +729,8 @@ static int build_connect(call *c)
 	}
 	if (fam == 0) {
 		/* AF_UNSPEC (dissolve a UDP association) and the like: no peer. */
+		if (!id_valid(c->L, c->id))
+			return B_DONE;   /* what we read may not be the caller's */
 		return perform_connect(c) ? B_DONE : B_ASYNC;
 	}
 	c->a.kind = IL_KIND_CONNECT;
@@ -695,6 +775,97 @@ static const char *hook_name(int nr)
 	}
 }
 
+/* Who is calling (st) and a pidfd for its descriptors, once. False when
+ * the thread is gone. */
+static bool identify(call *c)
+{
+	if (!c->identified &&
+	    il_pidfds_identify(c->s->pidfds, c->tid, &c->st, &c->pidfd) == 0)
+		c->identified = true;
+	return c->identified;
+}
+
+/* The caller's working directory into c->cwd and the action (once; left
+ * empty when it cannot be read). */
+static void read_cwd(call *c)
+{
+	if (!c->cwd[0]) {
+		int cwdfd = il_tgt_open_dir(c->tid, AT_FDCWD);
+		if (cwdfd >= 0) {
+			if (il_fd_path_at(c->s->procfd, cwdfd, c->cwd, sizeof c->cwd) < 0)
+				c->cwd[0] = '\0';
+			close(cwdfd);
+		}
+	}
+	if (c->cwd[0])
+		c->a.cwd = c->cwd;
+}
+
+/* Who is asking, as the action records it. */
+static void fill_ids(call *c)
+{
+	c->a.pid = c->st.tgid;
+	c->a.ppid = c->st.ppid;
+	c->a.uid = c->st.uid;
+	c->a.session = c->s->session;
+	c->a.agent_id = c->s->agent_id;
+}
+
+/*
+ * The hot path of `rm -rf` under the seccomp layer. When the policy
+ * allows what no rule matches and no rule matches this delete, nothing is
+ * audited and nobody is asked: perform it now. The working directory is
+ * read only when a delete rule could look at it, and whether the target
+ * is a directory is taken from the call itself (unlink fails on one,
+ * rmdir on anything else, so a rule's dir condition cannot be dodged
+ * this way). True when c was answered and freed.
+ */
+static bool fast_delete(call *c)
+{
+	il_seccomp_sup *s = c->s;
+	if (!s->fast_policy)
+		return false;
+	if (s->fast_needs_cwd) {
+		read_cwd(c);
+		if (!c->cwd[0])
+			return false;
+	}
+	fill_ids(c);
+	il_verdict v;
+	il_policy_decide(s->fast_policy, &c->a, &v);
+	if (v.decision != IL_ALLOW || v.nmatched != 0)
+		return false;
+	apply(c, true, false, NULL);
+	return true;
+}
+
+/*
+ * The hot path of an exec-heavy workload (a shell starting short
+ * processes): an exec the policy allows with no rule matching is answered
+ * as soon as its program and arguments are read — nothing is audited,
+ * nobody is asked, so who is calling need not even be looked up. The
+ * re-read before CONTINUE (allow_exec) still applies. True when c was
+ * answered and freed.
+ */
+static bool fast_exec(call *c)
+{
+	il_seccomp_sup *s = c->s;
+	if (!s->fast_policy)
+		return false;
+	if (s->fast_exec_needs_cwd) {
+		read_cwd(c);
+		if (!c->cwd[0])
+			return false;
+	}
+	il_verdict v;
+	il_policy_decide(s->fast_policy, &c->a, &v);
+	if (v.decision != IL_ALLOW || v.nmatched != 0)
+		return false;
+	allow_exec(c, false);
+	call_free(c);
+	return true;
+}
+
 /* One notification, from receipt to answer (now or later). */
 static void handle(listener *L, const struct seccomp_notif *req)
 {
@@ -705,7 +876,7 @@ static void handle(listener *L, const struct seccomp_notif *req)
 		respond(L, req->id, ENOSYS, false);
 		return;
 	}
-	call *c = calloc(1, sizeof *c);
+	call *c = call_new();
 	if (!c) {
 		respond(L, req->id, ENOMEM, false);
 		return;
@@ -716,18 +887,23 @@ static void handle(listener *L, const struct seccomp_notif *req)
 	c->tid = (pid_t)req->pid;
 	c->nr = req->data.nr;
 	c->hook = hook;
-	c->dfd = c->ffd = c->sock = -1;
+	c->dfd = c->ffd = c->sock = c->pidfd = -1;
 	for (int i = 0; i < 6; i++)
 		c->args[i] = req->data.args[i];
-	if (il_tgt_read_status(c->tid, &c->st) < 0 || !id_valid(L, c->id)) {
+	/* No ID_VALID yet: until the reads below are checked by one (before
+	 * anything is performed), nothing read counts — the pidfd included,
+	 * which names whichever task had the thread id when it was opened.
+	 * An exec is identified only when it needs to be (fast_exec). */
+	bool exec = c->nr == SYS_execve || c->nr == SYS_execveat;
+	if ((!exec || c->tid == L->launcher_child) && !identify(c)) {
 		respond(L, c->id, ESRCH, false);
 		call_free(c);
 		return;
 	}
 	int b;
-	if (c->nr == SYS_execve || c->nr == SYS_execveat) {
+	if (exec) {
 		c->op = OP_EXEC;
-		if (launcher_exec(c)) {
+		if (c->identified && launcher_exec(c)) {
 			respond(L, c->id, 0, true);
 			call_free(c);
 			return;
@@ -739,8 +915,10 @@ static void handle(listener *L, const struct seccomp_notif *req)
 	} else {
 		b = build_delete(c);
 	}
-	if (b == B_ASYNC)
+	if (b == B_ASYNC) {
+		c->pidfd = -1;   /* borrowed: not past this call */
 		return;
+	}
 	if (b == B_DONE) {
 		call_free(c);
 		return;
@@ -750,21 +928,21 @@ static void handle(listener *L, const struct seccomp_notif *req)
 		call_free(c);
 		return;
 	}
-	if (!c->cwd[0]) {
-		int cwdfd = il_tgt_open_dir(c->tid, AT_FDCWD);
-		if (cwdfd >= 0) {
-			if (il_fd_path(cwdfd, c->cwd, sizeof c->cwd) < 0)
-				c->cwd[0] = '\0';
-			close(cwdfd);
-		}
+	if ((c->op == OP_UNLINK || c->op == OP_RENAME) && fast_delete(c))
+		return;
+	if (c->op == OP_EXEC && fast_exec(c))
+		return;
+	if (!c->identified && (!identify(c) || !id_valid(L, c->id))) {
+		call_free(c);   /* gone */
+		return;
 	}
-	if (c->cwd[0])
-		c->a.cwd = c->cwd;
-	c->a.pid = c->st.tgid;
-	c->a.ppid = c->st.ppid;
-	c->a.uid = c->st.uid;
-	c->a.session = s->session;
-	c->a.agent_id = s->agent_id;
+	if (c->op == OP_UNLINK) {
+		struct stat st;
+		c->a.is_dir = fstatat(c->dfd, c->raw, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		              S_ISDIR(st.st_mode);
+	}
+	read_cwd(c);
+	fill_ids(c);
 	c->akey = il_shimcache_key(&c->a);
 	c->dkey = dedupe_key(c);
 
@@ -807,6 +985,12 @@ static void handle(listener *L, const struct seccomp_notif *req)
 			return;
 		}
 	}
+	c->pidfd = -1;   /* borrowed: not past this call */
+	if (!own_dfd(c)) {
+		deny(c, "interlock: denied (the supervisor is out of file descriptors)");
+		call_free(c);
+		return;
+	}
 	c->ticket = il_sc_decide(s->decider, &c->a, hook, c->tid, on_decided, c);
 	if (!c->ticket) {
 		deny(c, "interlock: denied (the sidecar is unreachable)");
@@ -844,29 +1028,22 @@ static void on_listener(il_loop *l, int fd, uint32_t events, void *arg)
 {
 	(void)l;
 	listener *L = arg;
-	for (int i = 0; i < RECV_BATCH; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 0) <= 0)
-			break;
-		if (!(p.revents & POLLIN)) {
-			if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
-				listener_close(L);   /* every target is gone */
-				return;
-			}
-			break;
-		}
+	/* One notification per wake-up: epoll is level-triggered, so another
+	 * pending one wakes us again at once. EPOLLIN means one is pending
+	 * (RECV cannot block: a notification whose caller died meanwhile
+	 * makes it fail with ENOENT), so no poll() comes first — every
+	 * system call here is paid on every supervised call. */
+	if (events & EPOLLIN) {
 		struct seccomp_notif req;
 		memset(&req, 0, sizeof req);
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-			if (errno == EINTR || errno == ENOENT)
-				continue;   /* ENOENT: the caller went away */
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0)
+			handle(L, &req);
+		else if (errno != EINTR && errno != ENOENT)   /* ENOENT: the caller went away */
 			il_warn("seccomp: receiving a notification: %s", strerror(errno));
-			break;
-		}
-		handle(L, &req);
+		return;
 	}
-	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
-		listener_close(L);
+	if (events & (EPOLLHUP | EPOLLERR))
+		listener_close(L);   /* every target is gone */
 }
 
 il_seccomp_sup *il_seccomp_sup_new(il_loop *loop, const char *agent_sock, const char *session,
@@ -878,12 +1055,15 @@ il_seccomp_sup *il_seccomp_sup_new(il_loop *loop, const char *agent_sock, const 
 		return NULL;
 	}
 	s->loop = loop;
+	s->procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);   /* -1 is fine */
 	s->euid = geteuid();
 	s->egid = getegid();
 	s->decider = il_sc_decider_new(loop, agent_sock);
+	s->pidfds = il_pidfds_new();
+	s->dircache = il_dircache_new(getpid());   /* NULL: every call reads afresh */
 	s->session = session ? strdup(session) : NULL;
 	s->agent_id = agent_id ? strdup(agent_id) : NULL;
-	if (!s->decider || (session && !s->session) || (agent_id && !s->agent_id)) {
+	if (!s->decider || !s->pidfds || (session && !s->session) || (agent_id && !s->agent_id)) {
 		snprintf(err, n, "out of memory");
 		il_seccomp_sup_free(s);
 		return NULL;
@@ -900,6 +1080,10 @@ void il_seccomp_sup_free(il_seccomp_sup *s)
 	while (s->inflight)
 		call_free(s->inflight);
 	il_sc_decider_free(s->decider);
+	if (s->procfd >= 0)
+		close(s->procfd);
+	il_pidfds_free(s->pidfds);
+	il_dircache_free(s->dircache);
 	free(s->session);
 	free(s->agent_id);
 	free(s);
@@ -937,6 +1121,8 @@ int il_seccomp_sup_add_listener(il_seccomp_sup *s, int fd, pid_t launcher_child,
 void il_seccomp_sup_set_fast_allow(il_seccomp_sup *s, const il_policy *policy)
 {
 	s->fast_policy = policy;
+	s->fast_needs_cwd = il_policy_uses_cwd(policy, IL_KIND_DELETE);
+	s->fast_exec_needs_cwd = il_policy_uses_cwd(policy, IL_KIND_EXEC);
 }
 
 size_t il_seccomp_sup_listeners(const il_seccomp_sup *s) { return s->nlisteners; }

@@ -32,6 +32,12 @@ path = ["**/keep*"]
 decision = "deny"
 
 [[rule]]
+id = "no-del-guarded"
+kind = "delete"
+path = ["**/guarded*/**"]
+decision = "deny"
+
+[[rule]]
 id = "ask-del"
 kind = "delete"
 path = ["**/ask*"]

@@ -68,6 +68,52 @@ for MODE in seccomp both; do
   check "$MODE: reviewer-denied static exec did not run" test ! -e "$T/made3"
   check "$MODE: reviewer-denied static exec failed with EACCES" grep -q 'errno=EACCES' "$T/ap.txt"
 
+  # Deletes relative to a directory descriptor (rm -rf's way): the
+  # supervisor remembers the directory's handle and path only while both
+  # still hold. A directory moved under a deny rule by the agent itself, or
+  # by someone else, or a descriptor number reused for another directory:
+  # the next delete is judged by where the file is now.
+  rm -rf "$T"/plain* "$T"/guarded*
+  mkdir "$T/plain" "$T/plain2" "$T/plain3" "$T/guarded3"
+  touch "$T/plain/a" "$T/plain/b" "$T/plain2/a" "$T/plain2/b" "$T/plain3/a" "$T/guarded3/b"
+  run $MODE "$STATIC" dirunlink "$T/plain" a move "$T/guarded1" unlink b
+  check "$MODE: dirfd delete allowed" test ! -e "$T/plain/a" -a ! -e "$T/guarded1/a"
+  check "$MODE: after the agent moved the directory under a deny rule, its delete is denied" \
+    test -e "$T/guarded1/b"
+  check "$MODE: ... with EACCES" test "$(tail -n1 "$T/out.txt")" = "rc=-1 errno=EACCES"
+  "$INTERLOCK" run --rules "$RULES" --enforce $MODE -- "$STATIC" dirunlink "$T/plain2" a sleep 2 unlink b \
+    >"$T/out2.txt" 2>&1 &
+  r=$!
+  sleep 1
+  mv "$T/plain2" "$T/guarded2"   # by a process outside the agent's tree
+  wait $r
+  check "$MODE: dirfd delete before an outside move allowed" grep -q '^rc=0' "$T/out2.txt"
+  check "$MODE: after an outside move under a deny rule, the delete is denied" test -e "$T/guarded2/b"
+  run $MODE "$STATIC" dirunlink "$T/plain3" a reopen "$T/guarded3" unlink b
+  check "$MODE: a descriptor number reused for a guarded directory: denied" test -e "$T/guarded3/b"
+  check "$MODE: ... the first delete happened" test ! -e "$T/plain3/a"
+
+  # The supervisor deletes with the caller's identity: a caller that
+  # dropped to nobody cannot delete root's file in root's directory.
+  # (Under `both` a process that changed its uid is refused by the sidecar
+  # altogether, so its exec fails closed: seccomp alone shows the rest.)
+  if [ $MODE = both ]; then
+    :
+  elif [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    rm -rf "$T/rootdir"; mkdir -m 755 "$T/rootdir"; touch "$T/rootdir/f" "$T/rootdir/g"
+    chmod 755 "$T"
+    run $MODE setpriv --reuid=65534 --regid=65534 --clear-groups "$STATIC" unlink "$T/rootdir/f"
+    check "$MODE: nobody cannot delete root's file through the supervisor" test -e "$T/rootdir/f"
+    check "$MODE: ... EACCES, as the kernel would say" grep -q 'errno=EACCES' "$T/out.txt"
+    run $MODE setpriv --reuid=65534 --regid=65534 --clear-groups "$STATIC" dirunlink "$T/rootdir" g
+    check "$MODE: nor relative to a directory descriptor" test -e "$T/rootdir/g"
+    chmod 777 "$T/rootdir"
+    run $MODE setpriv --reuid=65534 --regid=65534 --clear-groups "$STATIC" dirunlink "$T/rootdir" g
+    check "$MODE: but can where the directory lets anyone" test ! -e "$T/rootdir/g"
+  else
+    skip "$MODE: caller credentials" "needs root and setpriv"
+  fi
+
   run $MODE sh -c "exit 7"; st=$?
   check "$MODE: the launcher's own exec of the agent is not gated; status propagates" test $st -eq 7
 done

@@ -17,6 +17,13 @@
  *   static_ops race ALLOWED DENIED SECS    one thread unlinks a path buffer
  *                                          while another swaps its contents
  *                                          between ALLOWED and DENIED
+ *   static_ops dirunlink DIR NAME [OP ARG]... unlinkat(dirfd, NAME) relative to
+ *                                          one descriptor of DIR, then the
+ *                                          steps after it, each reported:
+ *                                          "unlink NAME" (again), "move TO"
+ *                                          (raw rename of DIR to TO), "sleep
+ *                                          SECS", "reopen PATH" (the same
+ *                                          descriptor number, another directory)
  *
  * Prints "rc=R errno=NAME" for the operation (not for exec on success)
  * and exits 0 when the call succeeded, 1 when it failed.
@@ -155,6 +162,32 @@ int main(int argc, char **argv)
 		if (pthread_create(&t, NULL, idle_thread, NULL) != 0)
 			return 2;
 		return report(syscall(SYS_execve, argv[2], argv + 2, environ));
+	}
+	if (!strcmp(op, "dirunlink") && argc >= 4) {
+		const char *dir = argv[2];
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return report(-1);
+		int rc = report(syscall(SYS_unlinkat, fd, argv[3], 0));
+		for (int i = 4; i + 1 < argc; i += 2) {
+			const char *step = argv[i], *arg = argv[i + 1];
+			if (!strcmp(step, "unlink")) {
+				rc = report(syscall(SYS_unlinkat, fd, arg, 0));
+			} else if (!strcmp(step, "move")) {
+				rc = report(syscall(SYS_rename, dir, arg));
+				dir = arg;
+			} else if (!strcmp(step, "sleep")) {
+				sleep((unsigned)atoi(arg));
+			} else if (!strcmp(step, "reopen")) {
+				int nfd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				if (nfd < 0 || dup2(nfd, fd) < 0)
+					return report(-1);
+				close(nfd);
+			} else {
+				return 2;
+			}
+		}
+		return rc;
 	}
 	if (!strcmp(op, "race") && argc == 5)
 		return race(argv[2], argv[3], atoi(argv[4]));

@@ -7,14 +7,21 @@
  */
 #include "seccomp_args.h"
 #include "seccomp_cache.h"
+#include "seccomp_dircache.h"
+#include "seccomp_pidfds.h"
 #include "seccomp_filter.h"
 #include "unit.h"
 #include "wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -113,6 +120,130 @@ static void test_read_self(void)
 	CU_ASSERT_EQUAL(il_tgt_read_argv(getpid(), 0, &out, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	free(out);
+
+	/* strings longer than a page, and many of them: the block grows */
+	size_t big = 3 * 4096 + 17;
+	char *a1 = malloc(big + 1), *a2 = malloc(100);
+	CU_ASSERT_FATAL(a1 && a2);
+	memset(a1, 'a', big);
+	a1[big] = '\0';
+	strcpy(a2, "short");
+	const char **many = calloc(2002, sizeof *many);
+	CU_ASSERT_FATAL(many != NULL);
+	for (int i = 0; i < 2000; i++)
+		many[i] = (i % 33 == 1) ? a1 : a2;   /* 61 x 12 KiB: under 1 MiB */
+	CU_ASSERT_EQUAL_FATAL(il_tgt_read_argv(getpid(), (uint64_t)(uintptr_t)many, &out, &n), 0);
+	CU_ASSERT_EQUAL(n, 2000);
+	CU_ASSERT_EQUAL(strlen(out[1]), big);
+	CU_ASSERT_STRING_EQUAL(out[1998], "short");
+	CU_ASSERT_EQUAL(strlen(out[1981]), big);
+	CU_ASSERT_PTR_NULL(out[2000]);
+	free(out);
+	/* beyond IL_SC_ARGV_BYTES of strings: E2BIG, nothing returned */
+	for (int i = 0; i < 2000; i++)
+		many[i] = a1;   /* 2000 x 12 KiB > 1 MiB */
+	out = NULL;
+	CU_ASSERT_EQUAL(il_tgt_read_argv(getpid(), (uint64_t)(uintptr_t)many, &out, &n), -1);
+	CU_ASSERT_EQUAL(errno, E2BIG);
+	CU_ASSERT_PTR_NULL(out);
+	free(many);
+	free(a1);
+	free(a2);
+}
+
+/* The pidfd route gives the same facts as /proc/TID/status, and a kept
+ * pidfd never speaks for a thread id's next owner. */
+static void test_pidfds(void)
+{
+	il_pidfds *t = il_pidfds_new();
+	CU_ASSERT_FATAL(t != NULL);
+	il_tgt_status a, b;
+	int pidfd = -1;
+	CU_ASSERT_EQUAL_FATAL(il_pidfds_identify(t, getpid(), &a, &pidfd), 0);
+	CU_ASSERT_EQUAL_FATAL(il_tgt_read_status(getpid(), &b), 0);
+	CU_ASSERT_EQUAL(a.tgid, b.tgid);
+	CU_ASSERT_EQUAL(a.ppid, b.ppid);
+	CU_ASSERT_EQUAL(a.uid, b.uid);
+	CU_ASSERT_EQUAL(a.fsuid, b.fsuid);
+	CU_ASSERT_EQUAL(a.fsgid, b.fsgid);
+	/* a pidfd reaches our descriptors (the route pidfd_getfd takes) */
+	int d = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int dup_ = il_tgt_dup_dir(getpid(), pidfd, d);
+	CU_ASSERT(dup_ >= 0);
+	char path[64];
+	CU_ASSERT_EQUAL(il_fd_path(dup_, path, sizeof path), 0);
+	CU_ASSERT_STRING_EQUAL(path, "/");
+	int procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CU_ASSERT_EQUAL(il_fd_path_at(procfd, dup_, path, sizeof path), 0);
+	CU_ASSERT_STRING_EQUAL(path, "/");
+	close(procfd);
+	close(dup_);
+	CU_ASSERT_EQUAL(il_tgt_dup_dir(getpid(), pidfd, 999), -1);
+	CU_ASSERT_EQUAL(errno, EBADF);
+	close(d);
+	/* a child that is gone is not identified */
+	pid_t c = fork();
+	if (c == 0)
+		_exit(0);
+	CU_ASSERT_EQUAL(il_pidfds_identify(t, c, &a, &pidfd), 0);
+	CU_ASSERT_EQUAL(a.ppid, getpid());
+	waitpid(c, NULL, 0);
+	CU_ASSERT_EQUAL(il_pidfds_identify(t, c, &a, &pidfd), -1);
+	il_pidfds_free(t);
+}
+
+/* The directory cache gives back a handle only while the caller's
+ * descriptor is the same open file and the path still names it. */
+static void test_dircache(void)
+{
+	char tmpl[] = "/tmp/il-dircache.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(tmpl) != NULL);
+	char a[96], b[96];
+	snprintf(a, sizeof a, "%s/a", tmpl);
+	snprintf(b, sizeof b, "%s/b", tmpl);
+	CU_ASSERT_EQUAL_FATAL(mkdir(a, 0700), 0);
+	il_dircache *dc = il_dircache_new(getpid());
+	CU_ASSERT_FATAL(dc != NULL);
+	int tfd = open(a, O_RDONLY | O_DIRECTORY | O_CLOEXEC);     /* "the caller's" */
+	int ours = fcntl(tfd, F_DUPFD_CLOEXEC, 0);                  /* the same open file */
+	const char *p = NULL;
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), -1);
+	CU_ASSERT_EQUAL_FATAL(il_dircache_put(dc, getpid(), tfd, ours, a), ours);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), ours);
+	CU_ASSERT_STRING_EQUAL(p, a);
+	/* renamed (by anyone): the remembered path names nothing now */
+	CU_ASSERT_EQUAL_FATAL(rename(a, b), 0);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), -1);
+	CU_ASSERT_EQUAL_FATAL(rename(b, a), 0);
+	/* the caller's number now names another open file of the same directory */
+	ours = fcntl(tfd, F_DUPFD_CLOEXEC, 0);
+	CU_ASSERT_EQUAL_FATAL(il_dircache_put(dc, getpid(), tfd, ours, a), ours);
+	int other = open(a, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CU_ASSERT_EQUAL(dup2(other, tfd), tfd);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), -1);
+	close(other);
+	/* a directory replaced by another at the same path */
+	ours = fcntl(tfd, F_DUPFD_CLOEXEC, 0);
+	CU_ASSERT_EQUAL_FATAL(il_dircache_put(dc, getpid(), tfd, ours, a), ours);
+	CU_ASSERT_EQUAL_FATAL(rename(a, b), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(a, 0700), 0);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), -1);
+	/* a flush forgets; non-directories are not kept */
+	ours = fcntl(tfd, F_DUPFD_CLOEXEC, 0);
+	CU_ASSERT_EQUAL_FATAL(il_dircache_put(dc, getpid(), tfd, ours, b), ours);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), ours);
+	il_dircache_flush(dc);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), -1);
+	int f = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+	if (f >= 0) {
+		CU_ASSERT_EQUAL(il_dircache_put(dc, getpid(), f, f, "/etc/hostname"), -1);
+		close(f);
+	}
+	il_dircache_free(dc);
+	close(tfd);
+	rmdir(a);
+	rmdir(b);
+	rmdir(tmpl);
 }
 
 static void test_status(void)
@@ -252,6 +383,8 @@ static CU_TestInfo seccomp_tests[] = {
 	{ "socket addresses as the rules see them", test_sockaddr },
 	{ "reading strings and argv from a process", test_read_self },
 	{ "/proc status and shared memory", test_status },
+	{ "callers' pidfds: identity and descriptors", test_pidfds },
+	{ "directory cache: same file, same path, or nothing", test_dircache },
 	{ "shim verdict cache: keys and consumption", test_cache },
 	{ "shim verdict cache: sidecar hooks", test_cache_hooks },
 	{ "--enforce parsing", test_enforce_parse },
