@@ -13,10 +13,28 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "shim.h"
 
 extern char **environ;
+
+/*
+ * The parent of a spawn runs no fork handlers (posix_spawn clones with
+ * CLONE_VFORK), so it would never fetch the screens (shim_hints.c) and
+ * every exec it starts would be a round trip. Fetch them here, once per
+ * process, from the parent's side of the call — never a vfork child's
+ * (il_hints_prepare refuses those, and nested or signal-handler calls).
+ */
+static void il_spawn_hints(void)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	il_guard guard;
+	int depth = il_guard_enter(tid, &guard);
+	il_hints_prepare(depth);
+	il_guard_leave(&guard);
+}
 
 /*
  * Shared body of the four spawn entry points. `search` selects the
@@ -32,6 +50,7 @@ static int il_spawn(const char *hook, il_spawn_fn real, il_spawn_fn real_pass, i
 	il_init();
 	if (real == NULL || real_pass == NULL)
 		return ENOSYS;
+	il_spawn_hints();
 	char resolved[IL_ABS_MAX];
 	int g = search ? il_gate_execp(hook, path, argv, resolved, sizeof resolved)
 		       : il_gate_exec(hook, AT_FDCWD, path, 0, argv);
@@ -106,6 +125,7 @@ __asm__(".symver il_posix_spawnp_old, posix_spawnp@GLIBC_2.2.5");
 /* Gate "/bin/sh -c cmd" for system() and popen(). */
 static int il_gate_shell(const char *hook, const char *cmd)
 {
+	il_spawn_hints();
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
 	return il_gate_exec(hook, AT_FDCWD, "/bin/sh", 0, argv);
 }

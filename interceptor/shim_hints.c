@@ -299,8 +299,9 @@ int il_hints_skip_delete(const char *abs_path)
 {
 	if (!il_hs_done() || !il_hs_del_screen)
 		return 0;
+	size_t slen = strlen(abs_path);   /* once: `rm -rf` screens every file */
 	for (unsigned k = 0; k < il_hs_n; k++)
-		if (il_hs_may_match(il_hs_buf + il_hs_off[k], il_hs_len[k], abs_path))
+		if (il_hs_may_match_n(il_hs_buf + il_hs_off[k], il_hs_len[k], abs_path, slen, 0))
 			return 0;
 	return 1;
 }

@@ -66,9 +66,70 @@ int il_normalize(const char *in, char *out, size_t outsz)
 	return 0;
 }
 
-/* readlink /proc/self/fd/N into buf (NUL-terminated); 0 or -1 with errno. */
+/*
+ * The directory of the last *at() call in this thread, and its path.
+ * `rm -rf` deletes every file of a directory relative to one descriptor,
+ * and readlink(/proc/self/fd/N) costs twice as much as the two checks
+ * that make a remembered answer as good as a fresh one: fstat(N) still
+ * shows the same directory (device, inode), and lstat(path) still finds
+ * that directory at that path (a rename of it or of any parent, by
+ * anyone, makes the path name something else or nothing). Per thread; a
+ * signal handler that runs while the entry is in use does without it.
+ */
+#define IL_DIRCACHE_PATH 4096
+static __thread struct {
+	int fd;
+	int busy;
+	dev_t dev;
+	ino_t ino;
+	size_t len;                      /* 0: empty */
+	char path[IL_DIRCACHE_PATH];
+} il_dc __attribute__((tls_model("initial-exec")));
+
+/* The remembered path of directory descriptor fd into buf, if it still
+ * holds: 0, else -1. */
+static int il_dc_get(int fd, char *buf, size_t n)
+{
+	struct stat a, b;
+	if (il_dc.len == 0 || il_dc.fd != fd || il_dc.len >= n)
+		return -1;
+	if (fstat(fd, &a) != 0 || a.st_dev != il_dc.dev || a.st_ino != il_dc.ino ||
+	    lstat(il_dc.path, &b) != 0 || b.st_dev != a.st_dev || b.st_ino != a.st_ino ||
+	    !S_ISDIR(b.st_mode)) {
+		il_dc.len = 0;
+		return -1;
+	}
+	memcpy(buf, il_dc.path, il_dc.len + 1);
+	return 0;
+}
+
+/* Remember that directory descriptor fd has path p (just read). */
+static void il_dc_put(int fd, const char *p)
+{
+	struct stat a;
+	size_t l = strlen(p);
+	il_dc.len = 0;
+	if (l >= IL_DIRCACHE_PATH || fstat(fd, &a) != 0 || !S_ISDIR(a.st_mode))
+		return;
+	il_dc.fd = fd;
+	il_dc.dev = a.st_dev;
+	il_dc.ino = a.st_ino;
+	memcpy(il_dc.path, p, l + 1);
+	il_dc.len = l;
+}
+
+/* readlink /proc/self/fd/N into buf (NUL-terminated); 0 or -1 with errno.
+ * A directory's answer may come from il_dc (checked). */
 static int il_fd_path(int fd, char *buf, size_t n)
 {
+	int cached = !il_dc.busy;
+	if (cached) {
+		il_dc.busy = 1;
+		int hit = il_dc_get(fd, buf, n) == 0;
+		il_dc.busy = 0;
+		if (hit)
+			return 0;
+	}
 	char link[40];
 	il_sb sb = { link, sizeof link, 0 };
 	il_sb_put(&sb, "/proc/self/fd/");
@@ -90,6 +151,11 @@ static int il_fd_path(int fd, char *buf, size_t n)
 		/* a pipe, socket or anonymous inode: no path to name */
 		errno = ENOTDIR;
 		return -1;
+	}
+	if (cached && !il_dc.busy) {
+		il_dc.busy = 1;
+		il_dc_put(fd, buf);
+		il_dc.busy = 0;
 	}
 	return 0;
 }

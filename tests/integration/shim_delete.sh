@@ -95,6 +95,31 @@ expect "python os.remove: denied file kept" test -e "$T/pyno"
 expect "python shutil.rmtree: tree gone" test ! -e "$T/pyt"
 expect "python shutil.rmtree: dir_fd deletes resolved to absolute paths" log_has kind=delete path="$T/pyt/inner/f" is_dir=false
 expect "python shutil.rmtree: inner directory" log_has kind=delete path="$T/pyt/inner" is_dir=true del_op=rmdir
+# The directory of a dirfd delete is remembered per thread and used only
+# while fstat and lstat show it is still that directory at that path: a
+# directory renamed in between (here by another process), or a descriptor
+# number reused for another directory, is resolved afresh.
+mkdir -p "$T/dc1" "$T/dc3"
+touch "$T/dc1/a" "$T/dc1/b" "$T/dc1/c" "$T/dc3/z"
+under_shim "$PY" - "$T" <<'PYEOF' >"$T/dc.out" 2>"$T/dc.err"
+import os, subprocess, sys
+t = sys.argv[1]
+fd = os.open(t + "/dc1", os.O_RDONLY | os.O_DIRECTORY)
+os.unlink("a", dir_fd=fd)
+os.unlink("b", dir_fd=fd)
+subprocess.run(["/bin/mv", t + "/dc1", t + "/dc2"], check=True, env={})
+os.unlink("c", dir_fd=fd)
+other = os.open(t + "/dc3", os.O_RDONLY | os.O_DIRECTORY)
+os.dup2(other, fd)
+os.unlink("z", dir_fd=fd)
+print("done")
+PYEOF
+expect "dirfd cache: the program ran" grep -qx done "$T/dc.out"
+expect "dirfd cache: first delete named by the directory's path" log_has kind=delete path="$T/dc1/a"
+expect "dirfd cache: second delete (remembered) the same" log_has kind=delete path="$T/dc1/b"
+expect "dirfd cache: after another process renamed it, the new path" log_has kind=delete path="$T/dc2/c"
+expect "dirfd cache: a reused descriptor number names the other directory" log_has kind=delete path="$T/dc3/z"
+
 expect "remove(): file and directory removed" grep -qx "remove 0 0" "$T/py.out"
 expect "remove(): file logged as unlink" log_has hook=remove path="$T/pyremove" del_op=unlink is_dir=false
 expect "remove(): directory logged as rmdir" log_has hook=remove path="$T/pyremovedir" del_op=rmdir is_dir=true
