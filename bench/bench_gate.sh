@@ -7,6 +7,9 @@
 #   rm-rf-20k     `rm -rf` of a 20,000-file tree (200 dirs x 100 files);
 #                 targets: preload <= 1.5x native, both layers <= 2.5x
 #   exec-2000     a shell running 2,000 short processes; target <= 1.1x
+#   cbuild-300    a 300-file C build (make -j1: cc, cc1 and as for every
+#                 file, then the link): the issue's other exec-heavy
+#                 example; target <= 1.1x; CB_REPS runs (default 3), no strace
 #
 # Each workload runs natively, under `interlock run --enforce preload`, under
 # `--enforce both` (when the kernel has seccomp user notification) and under
@@ -49,7 +52,7 @@ workload() {
   nat=$(median_secs "$@")
   pre=$(median_secs "${PRELOAD[@]}" "$@")
   [ $have_both = 1 ] && both=$(median_secs "${BOTH[@]}" "$@")
-  [ $have_strace = 1 ] && st=$(median_secs "${STRACE[@]}" "$@")
+  [ $have_strace = 1 ] && [ -z "${NO_STRACE:-}" ] && st=$(median_secs "${STRACE[@]}" "$@")
   line="bench: $name native=${nat}s preload=${pre}s"
   [ "$both" != "-" ] && line+=" both=${both}s"
   [ "$st" != "-" ] && line+=" strace=${st}s"
@@ -87,3 +90,31 @@ PY
 }
 SETUP=mktree workload rm-rf-20k 1.50 2.50 rm -rf "$W/tree"
 workload exec-2000 1.10 1.10 bash -c 'for i in $(seq 2000); do /bin/true; done'
+
+# A 300-file C build: small translation units, so process start-up (make,
+# the cc driver, cc1, as) is a large share of the work, as in real builds.
+mkbuild() { python3 - "$W/cb" <<'PY'
+import os, sys
+d = sys.argv[1]
+os.makedirs(d, exist_ok=True)
+for i in range(300):
+    with open(os.path.join(d, "f%03d.c" % i), "w") as f:
+        f.write("#include <string.h>\n")
+        for k in range(4):
+            f.write("int f%03d_%d(const char *s, int n) { int h = %d; for (int i = 0; i < n && s[i]; i++) "
+                    "h = h * 31 + s[i] + (int)strlen(s + i) %% %d; return h; }\n" % (i, k, i + k, k + 3))
+with open(os.path.join(d, "main.c"), "w") as f:
+    f.write("int f000_0(const char *, int);\nint main(void) { return f000_0(\"abc\", 3) == 0; }\n")
+with open(os.path.join(d, "Makefile"), "w") as f:
+    f.write("SRCS := $(sort $(wildcard f*.c)) main.c\nOBJS := $(SRCS:.c=.o)\n"
+            "prog: $(OBJS)\n\tcc -o $@ $(OBJS)\n%.o: %.c\n\tcc -O2 -c $< -o $@\n"
+            "clean:\n\trm -f *.o prog\n")
+PY
+}
+if command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1; then
+  mkbuild
+  REPS=${CB_REPS:-3} NO_STRACE=1 SETUP="make -s -C '$W/cb' clean" \
+    workload cbuild-300 1.10 1.10 make -s -j1 -C "$W/cb"
+else
+  echo "bench: cbuild-300 skipped (no cc or make)"
+fi
