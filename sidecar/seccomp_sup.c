@@ -510,6 +510,11 @@ static int resolve_unlink_at(call *c, int dirfd, const char *raw, char *out, siz
 	int own = il_tgt_dup_dir(c->tid, c->pidfd, dirfd);
 	if (own < 0)
 		return errno ? errno : EBADF;
+	struct stat st;
+	if (fstat(own, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		close(own);
+		return ENOTDIR;   /* as the kernel would answer, unasked */
+	}
 	if (il_fd_path_at(c->s->procfd, own, buf, sizeof buf) < 0) {
 		close(own);
 		return ENOENT;

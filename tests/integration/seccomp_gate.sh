@@ -89,6 +89,10 @@ for MODE in seccomp both; do
   wait $r
   check "$MODE: dirfd delete before an outside move allowed" grep -q '^rc=0' "$T/out2.txt"
   check "$MODE: after an outside move under a deny rule, the delete is denied" test -e "$T/guarded2/b"
+  touch "$T/plain3/notadir"
+  run $MODE "$STATIC" fdunlink "$T/plain3/notadir" x
+  check "$MODE: a delete relative to a file descriptor fails with ENOTDIR, unasked" \
+    test "$(cat "$T/out.txt")" = "rc=-1 errno=ENOTDIR"
   run $MODE "$STATIC" dirunlink "$T/plain3" a reopen "$T/guarded3" unlink b
   check "$MODE: a descriptor number reused for a guarded directory: denied" test -e "$T/guarded3/b"
   check "$MODE: ... the first delete happened" test ! -e "$T/plain3/a"

@@ -24,6 +24,9 @@
  *                                          (raw rename of DIR to TO), "sleep
  *                                          SECS", "reopen PATH" (the same
  *                                          descriptor number, another directory)
+ *   static_ops fdunlink PATH NAME          unlinkat(fd, NAME) with fd an open
+ *                                          PATH of any type (not a directory:
+ *                                          ENOTDIR)
  *
  * Prints "rc=R errno=NAME" for the operation (not for exec on success)
  * and exits 0 when the call succeeded, 1 when it failed.
@@ -188,6 +191,12 @@ int main(int argc, char **argv)
 			}
 		}
 		return rc;
+	}
+	if (!strcmp(op, "fdunlink") && argc == 4) {
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return report(-1);
+		return report(syscall(SYS_unlinkat, fd, argv[3], 0));
 	}
 	if (!strcmp(op, "race") && argc == 5)
 		return race(argv[2], argv[3], atoi(argv[4]));
