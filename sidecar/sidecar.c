@@ -6,6 +6,7 @@
 #include "sidecar_int.h"
 #include "control.h"
 #include "describe.h"
+#include "hints_frame.h"
 #include "rundir.h"
 #include "seccomp_cache.h"   /* shim verdicts for the seccomp supervisor */
 #include "util.h"
@@ -585,58 +586,15 @@ out:
  * sidecar must see every action — dry-run (it counts them), auditing every
  * allow — the answer is "ask".
  */
-/*
- * Append the HTTP screen to a finished HINTS frame in b (il_wire_end only
- * fills in the length of the frame begun last, so it is ended again):
- * IL_T_HINT_HTTP_SCREEN 1 and one group per http rule, or nothing when
- * the screen exceeds the protocol's bounds (the shim then asks about every
- * request, as it does without the screen). 0, or -1 when b failed.
- */
-static int put_http_hints(il_wire_buf *b, const il_http_hint *h, size_t n)
-{
-	size_t nglobs = 0;
-	for (size_t i = 0; i < n; i++)
-		nglobs += h[i].nmethods + h[i].nhosts + h[i].nurl_hosts;
-	if (n > IL_HINT_HTTP_MAX_RULES || nglobs > IL_HINT_HTTP_MAX_GLOBS)
-		return 0;
-	il_wire_put_u32(b, IL_T_HINT_HTTP_SCREEN, 1);
-	for (size_t i = 0; i < n; i++) {
-		il_wire_put_u32(b, IL_T_HINT_HTTP_RULE, 0);
-		for (size_t k = 0; k < h[i].nmethods; k++)
-			il_wire_put_str(b, IL_T_HINT_HTTP_METHOD, h[i].methods[k]);
-		for (size_t k = 0; k < h[i].nhosts; k++)
-			il_wire_put_str(b, IL_T_HINT_HTTP_HOST, h[i].hosts[k]);
-		for (size_t k = 0; k < h[i].nurl_hosts; k++)
-			il_wire_put_str(b, IL_T_HINT_HTTP_URL_HOST, h[i].url_hosts[k]);
-	}
-	return il_wire_end(b);
-}
-
 static void send_hints(il_conn *c)
 {
 	il_sidecar *sc = c->sc;
-	const char **globs = NULL;
-	size_t n = 0;
-	bool sees_all = sc->o.dry_run || sc->o.audit_allowed;
-	bool screen = !sees_all && il_policy_delete_hints(sc->o.policy, &globs, &n) == 1;
-	bool http_free = !sees_all && !il_policy_http_gated(sc->o.policy);
-	const char **progs = NULL;
-	size_t nprogs = 0;
-	bool exec_screen = !sees_all && il_policy_exec_hints(sc->o.policy, &progs, &nprogs) == 1;
-	il_http_hint *hh = NULL;
-	size_t nhh = 0;
-	bool http_screen = !sees_all && !http_free &&
-	                   il_policy_http_hints(sc->o.policy, &hh, &nhh) == 1;
 	il_wire_buf b = { 0 };
-	if (il_wire_encode_hints(&b, screen, globs, n, http_free, exec_screen, progs, nprogs) == 0 &&
-	    (!http_screen || put_http_hints(&b, hh, nhh) == 0))
+	if (il_hints_frame(&b, sc->o.policy, sc->o.dry_run || sc->o.audit_allowed) == 0)
 		il_conn_send(c, &b);
 	else
 		protocol_error(c, "hints too large to send");
 	il_wire_buf_free(&b);
-	il_policy_http_hints_free(hh, nhh);
-	free(globs);
-	free(progs);
 }
 
 /* Process every complete frame in c's input buffer. */

@@ -440,21 +440,6 @@ int il_wire_encode_verdict(il_wire_buf *b, il_wire_decision d, const char *reque
 	return il_wire_end(b);
 }
 
-int il_wire_encode_hints(il_wire_buf *b, bool screen, const char *const *globs, size_t n,
-                         bool http_free, bool exec_screen, const char *const *progs,
-                         size_t nprogs)
-{
-	il_wire_begin(b, IL_MSG_HINTS);
-	il_wire_put_u32(b, IL_T_HINT_MODE, screen ? IL_HINT_SCREEN : IL_HINT_ASK);
-	il_wire_put_u32(b, IL_T_HINT_HTTP_FREE, http_free ? 1 : 0);
-	il_wire_put_u32(b, IL_T_HINT_EXEC_SCREEN, exec_screen ? 1 : 0);
-	for (size_t i = 0; exec_screen && i < nprogs; i++)
-		il_wire_put_str(b, IL_T_HINT_PROGRAM, progs[i]);
-	for (size_t i = 0; screen && i < n; i++)
-		il_wire_put_str(b, IL_T_HINT_GLOB, globs[i]);
-	return il_wire_end(b);
-}
-
 int il_wire_encode_decide(il_wire_buf *b, const il_action *a)
 {
 	return il_wire_encode_decide_as(b, a, NULL, NULL, 0);

@@ -92,9 +92,6 @@ int il_wire_encode_decide(il_wire_buf *b, const il_action *a);
  * omitted when NULL / 0). */
 int il_wire_encode_decide_as(il_wire_buf *b, const il_action *a, const char *layer,
                              const char *hook, pid_t tid);
-/* HINTS: screen = false means "ask about every delete" (globs ignored). */
-int il_wire_encode_hints(il_wire_buf *b, bool screen, const char *const *globs, size_t n,
-                         bool http_free, bool exec_screen, const char *const *progs,
-                         size_t nprogs);
+/* HINTS: see hints_frame.h (built from a policy). */
 
 #endif

@@ -15,6 +15,7 @@
  */
 #include "unit.h"
 
+#include "hints_frame.h"
 #include "policy.h"
 #include "wire.h"
 
@@ -65,32 +66,14 @@ static void set_frame(const il_wire_buf *b)
 	memcpy(payload, b->data + IL_WIRE_HDR_SIZE, payload_len);
 }
 
-/* What the sidecar sends for policy p (send_hints in sidecar/sidecar.c:
- * the HINTS frame, then the HTTP screen when one is sound). */
+/* What the sidecar sends for policy p (il_hints_frame, as send_hints in
+ * sidecar/sidecar.c does). */
 static void encode_policy(const il_policy *p)
 {
-	il_http_hint *h = NULL;
-	size_t n = 0;
-	bool http_free = !il_policy_http_gated(p);
-	bool screen = !http_free && il_policy_http_hints(p, &h, &n) == 1;
 	il_wire_buf b = { 0 };
-	CU_ASSERT_EQUAL(il_wire_encode_hints(&b, false, NULL, 0, http_free, false, NULL, 0), 0);
-	if (screen) {
-		il_wire_put_u32(&b, IL_T_HINT_HTTP_SCREEN, 1);
-		for (size_t i = 0; i < n; i++) {
-			il_wire_put_u32(&b, IL_T_HINT_HTTP_RULE, 0);
-			for (size_t k = 0; k < h[i].nmethods; k++)
-				il_wire_put_str(&b, IL_T_HINT_HTTP_METHOD, h[i].methods[k]);
-			for (size_t k = 0; k < h[i].nhosts; k++)
-				il_wire_put_str(&b, IL_T_HINT_HTTP_HOST, h[i].hosts[k]);
-			for (size_t k = 0; k < h[i].nurl_hosts; k++)
-				il_wire_put_str(&b, IL_T_HINT_HTTP_URL_HOST, h[i].url_hosts[k]);
-		}
-		CU_ASSERT_EQUAL(il_wire_end(&b), 0);
-	}
+	CU_ASSERT_EQUAL(il_hints_frame(&b, p, false), 0);
 	set_frame(&b);
 	il_wire_buf_free(&b);
-	il_policy_http_hints_free(h, n);
 	refetch();
 }
 
