@@ -50,7 +50,7 @@ static int il_gate_delete(const il_del_call *c)
 	il_init();
 	/* under the seccomp layer the supervisor gates (and performs) every
 	 * delete itself, race-free: a second round trip here adds nothing */
-	if (!il_cfg.active || il_cfg.seccomp_deletes)
+	if (!il_cfg.active || il_seccomp_deletes())
 		return IL_GATE_PASS;
 	if (c->path == NULL || (c->from == NULL && c->op == IL_DEL_RENAME_OVER)) {
 		errno = EFAULT;

@@ -60,10 +60,9 @@ enum {
 typedef struct {
 	int active;
 	const char *broken;
-	/* The seccomp layer gates deletes in this process (the launcher said
-	 * so and a seccomp filter is installed): the shim leaves them to it
-	 * instead of paying a second round trip per unlink. */
-	int seccomp_deletes;
+	/* The launcher says a seccomp layer gates deletes (INTERLOCK_LAYERS);
+	 * il_seccomp_deletes() checks that a filter really is installed. */
+	int seccomp_claimed;
 	char socket_path[108];
 	/* "NAME=value" strings; env_len[i] == 0 when the variable is unset */
 	char env[IL_CENV_COUNT][IL_CFG_VALUE_MAX + 32];
@@ -112,6 +111,12 @@ extern il_real_table il_real;
 /* Run the one-time initialisation (config + symbols). Idempotent and cheap
  * after the first call; safe in a vfork child once the constructor ran. */
 void il_init(void);
+/* Does the seccomp layer gate (and perform) this process's deletes, so
+ * that the shim leaves them to it instead of paying a second round trip
+ * per unlink? The launcher must have said so and a filter must really be
+ * installed ("Seccomp: 2" in /proc/self/status, read on the first delete,
+ * not at load: most processes never delete anything). */
+int il_seccomp_deletes(void);
 
 /* Per-thread recursion guard. The shim itself never calls a hooked
  * function, so re-entry means a signal handler (or another preload

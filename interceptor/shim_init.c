@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,8 +99,24 @@ static int il_seccomp_filtered(void)
 static void il_load_layers(void)
 {
 	const char *layers = il_cached_value(IL_CENV_LAYERS);
-	il_cfg.seccomp_deletes = layers && strcmp(layers, "preload+seccomp") == 0 &&
-				 il_seccomp_filtered();
+	il_cfg.seccomp_claimed = layers && strcmp(layers, "preload+seccomp") == 0;
+}
+
+/* 0: not read yet, 1: no filter, 2: filtered. Every thread that reads it
+ * finds the same answer (a filter is inherited and never removed), so
+ * concurrent first reads only repeat the same work. */
+static _Atomic int il_filtered_state;
+
+int il_seccomp_deletes(void)
+{
+	if (!il_cfg.seccomp_claimed)
+		return 0;
+	int st = atomic_load_explicit(&il_filtered_state, memory_order_relaxed);
+	if (st == 0) {
+		st = il_seccomp_filtered() ? 2 : 1;
+		atomic_store_explicit(&il_filtered_state, st, memory_order_relaxed);
+	}
+	return st == 2;
 }
 
 /*
@@ -126,7 +143,10 @@ static void il_load_config(void)
 	Dl_info info;
 	if (shim == NULL && dladdr((void *)&il_init, &info) && info.dli_fname)
 		shim = info.dli_fname;
-	if (shim != NULL && realpath(shim, abs) != NULL)
+	/* interlock run passes an absolute, resolved path: only a relative
+	 * one (the loader's own name for us, a hand-set variable) is resolved
+	 * here, which costs a system call per path component at every start */
+	if (shim != NULL && shim[0] != '/' && realpath(shim, abs) != NULL)
 		shim = abs;
 	if (shim == NULL || shim[0] != '/') {
 		il_cfg.broken = "cannot determine the shim's own path (set INTERLOCK_SHIM)";
