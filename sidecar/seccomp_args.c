@@ -187,6 +187,26 @@ int il_tgt_open_dir(pid_t tid, int dirfd)
 	return fd;
 }
 
+int il_tgt_cwd_path(pid_t tid, char *out, size_t n)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/cwd", (int)tid);
+	ssize_t l = readlink(p, out, n - 1);
+	static const char del[] = " (deleted)";
+	if (l > 0 && (size_t)l < n - 1 && out[0] == '/' &&
+	    !((size_t)l >= sizeof del - 1 && memcmp(out + l - (sizeof del - 1), del, sizeof del - 1) == 0)) {
+		out[l] = '\0';
+		return 0;
+	}
+	/* too long, or a name that may be a removed directory's: the long way */
+	int fd = il_tgt_open_dir(tid, AT_FDCWD);
+	if (fd < 0)
+		return -1;
+	int rc = il_fd_path(fd, out, n);
+	close(fd);
+	return rc;
+}
+
 int il_tgt_dup_dir(pid_t tid, int pidfd, int dirfd)
 {
 	if (dirfd == AT_FDCWD || pidfd < 0)

@@ -41,6 +41,11 @@ int il_tgt_read_argv(pid_t pid, uint64_t addr, char ***out, size_t *argc);
  * O_PATH|O_DIRECTORY|O_CLOEXEC fd, or -1 with errno. */
 int il_tgt_open_dir(pid_t tid, int dirfd);
 
+/* The caller's working directory as a path (readlink /proc/TID/cwd; a
+ * removed directory's name, or one too long, takes il_tgt_open_dir and
+ * il_fd_path). 0, or -1 (gone, removed, too long). */
+int il_tgt_cwd_path(pid_t tid, char *out, size_t n);
+
 /* The same for a descriptor when the caller's pidfd is at hand: a
  * duplicate of the caller's own descriptor N (pidfd_getfd, ~1 µs instead
  * of a /proc lookup), falling back to il_tgt_open_dir when the kernel

@@ -794,14 +794,8 @@ static bool identify(call *c)
  * empty when it cannot be read). */
 static void read_cwd(call *c)
 {
-	if (!c->cwd[0]) {
-		int cwdfd = il_tgt_open_dir(c->tid, AT_FDCWD);
-		if (cwdfd >= 0) {
-			if (il_fd_path_at(c->s->procfd, cwdfd, c->cwd, sizeof c->cwd) < 0)
-				c->cwd[0] = '\0';
-			close(cwdfd);
-		}
-	}
+	if (!c->cwd[0] && il_tgt_cwd_path(c->tid, c->cwd, sizeof c->cwd) < 0)
+		c->cwd[0] = '\0';
 	if (c->cwd[0])
 		c->a.cwd = c->cwd;
 }

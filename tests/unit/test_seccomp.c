@@ -181,6 +181,23 @@ static void test_pidfds(void)
 	CU_ASSERT_EQUAL(il_tgt_dup_dir(getpid(), pidfd, 999), -1);
 	CU_ASSERT_EQUAL(errno, EBADF);
 	close(d);
+	/* the working directory: plain, a name that only looks removed, removed */
+	char cwd[4096], got[4096];
+	CU_ASSERT_FATAL(getcwd(cwd, sizeof cwd) != NULL);
+	CU_ASSERT_EQUAL(il_tgt_cwd_path(getpid(), got, sizeof got), 0);
+	CU_ASSERT_STRING_EQUAL(got, cwd);
+	char tmpl[] = "/tmp/il-cwd.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(tmpl) != NULL);
+	char odd[96];
+	snprintf(odd, sizeof odd, "%s/d (deleted)", tmpl);
+	CU_ASSERT_EQUAL_FATAL(mkdir(odd, 0700), 0);
+	CU_ASSERT_EQUAL_FATAL(chdir(odd), 0);
+	CU_ASSERT_EQUAL(il_tgt_cwd_path(getpid(), got, sizeof got), 0);
+	CU_ASSERT_STRING_EQUAL(got, odd);
+	CU_ASSERT_EQUAL(rmdir(odd), 0);
+	CU_ASSERT_EQUAL(il_tgt_cwd_path(getpid(), got, sizeof got), -1);
+	CU_ASSERT_EQUAL_FATAL(chdir(cwd), 0);
+	rmdir(tmpl);
 	/* a child that is gone is not identified */
 	pid_t c = fork();
 	if (c == 0)
