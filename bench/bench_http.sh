@@ -59,5 +59,5 @@ for body in 0 102400; do
   nat=$(median_secs "${CLIENT[@]}" "$body")
   il=$(median_secs "$IL" run --enforce preload --rules "$W/rules.toml" -- "${CLIENT[@]}" "$body")
   both=$(median_secs "$IL" run --enforce both --rules "$W/rules.toml" -- "${CLIENT[@]}" "$body")
-  echo "bench: $name native=${nat}s interlock=${il}s seccomp=${both}s ratio=$(ratio "$nat" "$il") target=1.10"
+  echo "bench: $name native=${nat}s interlock=${il}s seccomp=${both}s ratio=$(ratio "$nat" "$il") target=1.10 ratio_both=$(ratio "$nat" "$both") target_both=1.10"
 done

@@ -811,28 +811,34 @@ static void fill_ids(call *c)
 }
 
 /*
- * The hot path of `rm -rf` under the seccomp layer. When the policy
- * allows what no rule matches and no rule matches this delete, nothing is
- * audited and nobody is asked: perform it now. The working directory is
- * read only when a delete rule could look at it, and whether the target
- * is a directory is taken from the call itself (unlink fails on one,
- * rmdir on anything else, so a rule's dir condition cannot be dodged
- * this way). True when c was answered and freed.
+ * Does the policy allow c with no rule matching — nothing to audit,
+ * nobody to ask? The working directory is read only when a rule of the
+ * kind could look at it (needs_cwd); without one, the answer is no.
  */
-static bool fast_delete(call *c)
+static bool allowed_unmatched(call *c, bool needs_cwd)
 {
-	il_seccomp_sup *s = c->s;
-	if (!s->fast_policy)
+	if (!c->s->fast_policy)
 		return false;
-	if (s->fast_needs_cwd) {
+	if (needs_cwd) {
 		read_cwd(c);
 		if (!c->cwd[0])
 			return false;
 	}
-	fill_ids(c);
 	il_verdict v;
-	il_policy_decide(s->fast_policy, &c->a, &v);
-	if (v.decision != IL_ALLOW || v.nmatched != 0)
+	il_policy_decide(c->s->fast_policy, &c->a, &v);
+	return v.decision == IL_ALLOW && v.nmatched == 0;
+}
+
+/*
+ * The hot path of `rm -rf` under the seccomp layer: a delete the policy
+ * allows unmatched is performed at once. Whether the target is a
+ * directory is taken from the call itself (unlink fails on one, rmdir on
+ * anything else, so a rule's dir condition cannot be dodged this way).
+ * True when c was answered and freed.
+ */
+static bool fast_delete(call *c)
+{
+	if (!allowed_unmatched(c, c->s->fast_needs_cwd))
 		return false;
 	apply(c, true, false, NULL);
 	return true;
@@ -840,25 +846,14 @@ static bool fast_delete(call *c)
 
 /*
  * The hot path of an exec-heavy workload (a shell starting short
- * processes): an exec the policy allows with no rule matching is answered
- * as soon as its program and arguments are read — nothing is audited,
- * nobody is asked, so who is calling need not even be looked up. The
- * re-read before CONTINUE (allow_exec) still applies. True when c was
- * answered and freed.
+ * processes): an exec the policy allows unmatched is answered as soon as
+ * its program and arguments are read, without even looking up who is
+ * calling. The re-read before CONTINUE (allow_exec) still applies. True
+ * when c was answered and freed.
  */
 static bool fast_exec(call *c)
 {
-	il_seccomp_sup *s = c->s;
-	if (!s->fast_policy)
-		return false;
-	if (s->fast_exec_needs_cwd) {
-		read_cwd(c);
-		if (!c->cwd[0])
-			return false;
-	}
-	il_verdict v;
-	il_policy_decide(s->fast_policy, &c->a, &v);
-	if (v.decision != IL_ALLOW || v.nmatched != 0)
+	if (!allowed_unmatched(c, c->s->fast_exec_needs_cwd))
 		return false;
 	allow_exec(c, false);
 	call_free(c);
