@@ -3,6 +3,7 @@
  * descriptors (seccomp_dircache.h).
  */
 #include "seccomp_dircache.h"
+#include "util.h"
 
 #include <fcntl.h>
 #include <linux/kcmp.h>
@@ -21,19 +22,23 @@ typedef struct {
 	int fd;                     /* our handle on the same open file */
 	dev_t dev;
 	ino_t ino;
+	int64_t checked;            /* when lstat last confirmed path (monotonic ms) */
 	char path[DIRCACHE_PATH];
 } entry;
 
 struct il_dircache {
 	pid_t self;
+	int recheck_ms;
 	entry v[DIRCACHE_SLOTS];
 };
 
-il_dircache *il_dircache_new(pid_t self)
+il_dircache *il_dircache_new(pid_t self, int recheck_ms)
 {
 	il_dircache *c = calloc(1, sizeof *c);
-	if (c)
+	if (c) {
 		c->self = self;
+		c->recheck_ms = recheck_ms > 0 ? recheck_ms : 0;
+	}
 	return c;
 }
 
@@ -69,12 +74,19 @@ int il_dircache_get(il_dircache *c, pid_t tid, int tfd, const char **path)
 	entry *e = slot(c, tid, tfd);
 	if (e->tid != tid || e->tfd != tfd)
 		return -1;
-	struct stat st;
-	if (syscall(SYS_kcmp, tid, c->self, KCMP_FILE, tfd, e->fd) != 0 ||
-	    lstat(e->path, &st) != 0 || st.st_dev != e->dev || st.st_ino != e->ino ||
-	    !S_ISDIR(st.st_mode)) {
+	if (syscall(SYS_kcmp, tid, c->self, KCMP_FILE, tfd, e->fd) != 0) {
 		drop(e);
 		return -1;
+	}
+	int64_t now = c->recheck_ms ? il_now_mono_ms() : 0;
+	if (!c->recheck_ms || now - e->checked >= c->recheck_ms) {
+		struct stat st;
+		if (lstat(e->path, &st) != 0 || st.st_dev != e->dev || st.st_ino != e->ino ||
+		    !S_ISDIR(st.st_mode)) {
+			drop(e);
+			return -1;
+		}
+		e->checked = now;
 	}
 	*path = e->path;
 	return e->fd;
@@ -93,6 +105,7 @@ int il_dircache_put(il_dircache *c, pid_t tid, int tfd, int fd, const char *path
 	e->fd = fd;
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
+	e->checked = c->recheck_ms ? il_now_mono_ms() : 0;   /* the path was just read */
 	memcpy(e->path, path, l + 1);
 	return fd;
 }

@@ -1054,7 +1054,8 @@ il_seccomp_sup *il_seccomp_sup_new(il_loop *loop, const char *agent_sock, const 
 	s->egid = getegid();
 	s->decider = il_sc_decider_new(loop, agent_sock);
 	s->pidfds = il_pidfds_new();
-	s->dircache = il_dircache_new(getpid());   /* NULL: every call reads afresh */
+	/* NULL: every call reads afresh */
+	s->dircache = il_dircache_new(getpid(), IL_DIRCACHE_RECHECK_MS);
 	s->session = session ? strdup(session) : NULL;
 	s->agent_id = agent_id ? strdup(agent_id) : NULL;
 	if (!s->decider || !s->pidfds || (session && !s->session) || (agent_id && !s->agent_id)) {

@@ -219,7 +219,7 @@ static void test_dircache(void)
 	snprintf(a, sizeof a, "%s/a", tmpl);
 	snprintf(b, sizeof b, "%s/b", tmpl);
 	CU_ASSERT_EQUAL_FATAL(mkdir(a, 0700), 0);
-	il_dircache *dc = il_dircache_new(getpid());
+	il_dircache *dc = il_dircache_new(getpid(), 0);
 	CU_ASSERT_FATAL(dc != NULL);
 	int tfd = open(a, O_RDONLY | O_DIRECTORY | O_CLOEXEC);     /* "the caller's" */
 	int ours = fcntl(tfd, F_DUPFD_CLOEXEC, 0);                  /* the same open file */
@@ -256,6 +256,31 @@ static void test_dircache(void)
 		CU_ASSERT_EQUAL(il_dircache_put(dc, getpid(), f, f, "/etc/hostname"), -1);
 		close(f);
 	}
+	il_dircache_free(dc);
+
+	/* With a re-check interval, the path is trusted for that long: a
+	 * rename by someone else shows only after it... */
+	rmdir(a);
+	dc = il_dircache_new(getpid(), 200);
+	CU_ASSERT_FATAL(dc != NULL);
+	ours = fcntl(tfd, F_DUPFD_CLOEXEC, 0);   /* tfd: the directory now at b */
+	CU_ASSERT_EQUAL_FATAL(il_dircache_put(dc, getpid(), tfd, ours, b), ours);
+	CU_ASSERT_EQUAL_FATAL(rename(b, a), 0);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), ours);
+	usleep(250 * 1000);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), -1);
+	/* ...a flush (a supervised rename) forgets at once, and the descriptor
+	 * check never waits */
+	ours = fcntl(tfd, F_DUPFD_CLOEXEC, 0);
+	CU_ASSERT_EQUAL_FATAL(il_dircache_put(dc, getpid(), tfd, ours, a), ours);
+	il_dircache_flush(dc);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), -1);
+	ours = fcntl(tfd, F_DUPFD_CLOEXEC, 0);
+	CU_ASSERT_EQUAL_FATAL(il_dircache_put(dc, getpid(), tfd, ours, a), ours);
+	other = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CU_ASSERT_EQUAL(dup2(other, tfd), tfd);
+	CU_ASSERT_EQUAL(il_dircache_get(dc, getpid(), tfd, &p), -1);
+	close(other);
 	il_dircache_free(dc);
 	close(tfd);
 	rmdir(a);
