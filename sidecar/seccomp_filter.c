@@ -104,6 +104,13 @@ static const char *const notify_calls[] = {
 	"execve", "execveat", "unlink", "unlinkat", "rmdir",
 	"rename", "renameat", "renameat2", "connect",
 };
+/* Calls that change a thread's uids or gids: the supervisor is told (and
+ * lets them run), so that until one happens it may take every caller's
+ * file-system identity to be the agent's (seccomp_sup.c). */
+static const char *const creds_calls[] = {
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+	"setfsuid", "setfsgid",
+};
 static const char *const uring_calls[] = {
 	"io_uring_setup", "io_uring_enter", "io_uring_register",
 };
@@ -124,6 +131,11 @@ int il_seccomp_install(char *err, size_t n)
 	for (size_t i = 0; rc == 0 && i < sizeof notify_calls / sizeof notify_calls[0]; i++) {
 		what = notify_calls[i];
 		int nr = seccomp_syscall_resolve_name(notify_calls[i]);
+		rc = nr == __NR_SCMP_ERROR ? -ENOENT : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+	}
+	for (size_t i = 0; rc == 0 && i < sizeof creds_calls / sizeof creds_calls[0]; i++) {
+		what = creds_calls[i];
+		int nr = seccomp_syscall_resolve_name(creds_calls[i]);
 		rc = nr == __NR_SCMP_ERROR ? -ENOENT : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 	}
 	for (size_t i = 0; rc == 0 && i < sizeof uring_calls / sizeof uring_calls[0]; i++) {

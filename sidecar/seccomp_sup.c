@@ -54,6 +54,14 @@ typedef struct listener {
 	il_seccomp_sup *s;
 	int fd;
 	pid_t launcher_child;
+	/* Every process of this agent descends from the launcher child and, under
+	 * no_new_privs, keeps its uids and gids unless it calls one of the
+	 * set*id calls the filter reports. Until one does, every caller's
+	 * file-system identity is the launcher child's (taken at its exec), and
+	 * a delete need not look its caller up. */
+	bool creds_known, creds_changed;
+	uid_t fsuid;
+	gid_t fsgid;
 	struct listener *next;
 } listener;
 
@@ -507,6 +515,7 @@ static int resolve_unlink_at(call *c, int dirfd, const char *raw, char *out, siz
 		return il_path_join(base, raw, out, n) < 0 ? ENAMETOOLONG : 0;
 	}
 	char buf[IL_SC_PATH_MAX];
+	identify(c);   /* for its pidfd (pidfd_getfd); without one, /proc */
 	int own = il_tgt_dup_dir(c->tid, c->pidfd, dirfd);
 	if (own < 0)
 		return errno ? errno : EBADF;
@@ -758,6 +767,18 @@ static uint64_t dedupe_key(const call *c)
 	return h;
 }
 
+/* The set*id calls the filter reports (seccomp_filter.c). */
+static bool creds_call(int nr)
+{
+	switch (nr) {
+	case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid:
+	case SYS_setresuid: case SYS_setresgid: case SYS_setfsuid: case SYS_setfsgid:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static const char *hook_name(int nr)
 {
 	switch (nr) {
@@ -865,6 +886,12 @@ static void handle(listener *L, const struct seccomp_notif *req)
 {
 	il_seccomp_sup *s = L->s;
 	s->handled++;
+	if (creds_call(req->data.nr)) {
+		/* from now on, look every caller's identity up (and let it run) */
+		L->creds_changed = true;
+		respond(L, req->id, 0, true);
+		return;
+	}
 	const char *hook = hook_name(req->data.nr);
 	if (!hook) {
 		respond(L, req->id, ENOSYS, false);
@@ -889,7 +916,11 @@ static void handle(listener *L, const struct seccomp_notif *req)
 	 * which names whichever task had the thread id when it was opened.
 	 * An exec is identified only when it needs to be (fast_exec). */
 	bool exec = c->nr == SYS_execve || c->nr == SYS_execveat;
-	if ((!exec || c->tid == L->launcher_child) && !identify(c)) {
+	bool del = !exec && c->nr != SYS_connect;
+	if (del && L->creds_known && !L->creds_changed) {
+		c->st.fsuid = L->fsuid;   /* see listener; looked up if it must be asked */
+		c->st.fsgid = L->fsgid;
+	} else if ((!exec || c->tid == L->launcher_child) && !identify(c)) {
 		respond(L, c->id, ESRCH, false);
 		call_free(c);
 		return;
@@ -898,6 +929,11 @@ static void handle(listener *L, const struct seccomp_notif *req)
 	if (exec) {
 		c->op = OP_EXEC;
 		if (c->identified && launcher_exec(c)) {
+			if (!L->creds_changed) {
+				L->fsuid = c->st.fsuid;
+				L->fsgid = c->st.fsgid;
+				L->creds_known = true;
+			}
 			respond(L, c->id, 0, true);
 			call_free(c);
 			return;
