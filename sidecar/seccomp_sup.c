@@ -657,7 +657,7 @@ static int build_delete(call *c)
 	c->a.path = c->path;
 	if (c->op == OP_UNLINK) {
 		/* what the call itself insists on (unlink fails on a directory,
-		 * rmdir on anything else); refine_is_dir looks when it matters */
+		 * rmdir on anything else); handle() looks before asking anyone */
 		c->a.del_op = (c->uflags & AT_REMOVEDIR) ? IL_DEL_RMDIR : IL_DEL_UNLINK;
 		c->a.is_dir = c->a.del_op == IL_DEL_RMDIR;
 		return B_DECIDE;
