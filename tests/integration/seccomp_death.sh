@@ -21,7 +21,7 @@ _has() { grep -q "$2" "$1" 2>/dev/null; }
 # Private sidecar: kill `interlock run` (it is the supervisor).
 touch "$T/victim"
 "$INTERLOCK" run --rules "$RULES" --enforce seccomp -- sh -c \
-  "'$STATIC' after 2 unlink '$T/victim' >'$T/u.out' & '$STATIC' after 2 exec /usr/bin/touch '$T/made' >'$T/e.out' & wait" \
+  "'$STATIC' after 2 unlink '$T/victim' >'$T/u.out' & '$STATIC' after 2 exec /usr/bin/touch '$T/made' >'$T/e.out' & '$STATIC' after 2 setuid 65534 >'$T/s.out' & wait" \
   2>"$T/run.err" &
 run=$!
 sleep 1
@@ -32,6 +32,10 @@ check "private: gated delete fails after the supervisor died" wait_for _has "$T/
 check "private: nothing was deleted" test -e "$T/victim"
 check "private: exec fails too" wait_for _has "$T/e.out" 'errno=ENOSYS'
 check "private: nothing was executed" test ! -e "$T/made"
+if [ "$(id -u)" = 0 ]; then
+  check "private: a uid change fails too (the reported set*id calls)" wait_for _has "$T/s.out" 'errno=ENOSYS'
+  check "private: ... and the uid stayed" _has "$T/s.out" '^uid=0$'
+fi
 
 # Shared sidecar: kill `interlock serve`; the launcher reports it.
 cat >"$T/serve.toml" <<EOF2

@@ -104,6 +104,8 @@ for MODE in seccomp both; do
   if [ $MODE = both ]; then
     :
   elif [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    run $MODE "$STATIC" setuid 65534
+    check "$MODE: a reported uid change runs (raw setresuid)" grep -qx 'uid=65534' "$T/out.txt"
     rm -rf "$T/rootdir"; mkdir -m 755 "$T/rootdir"; touch "$T/rootdir/f" "$T/rootdir/g"
     chmod 755 "$T"
     run $MODE setpriv --reuid=65534 --regid=65534 --clear-groups "$STATIC" unlink "$T/rootdir/f"

@@ -24,6 +24,8 @@
  *                                          (raw rename of DIR to TO), "sleep
  *                                          SECS", "reopen PATH" (the same
  *                                          descriptor number, another directory)
+ *   static_ops setuid UID                  raw setresuid(UID, UID, UID), then
+ *                                          reports getuid()'s answer
  *   static_ops fdunlink PATH NAME          unlinkat(fd, NAME) with fd an open
  *                                          PATH of any type (not a directory:
  *                                          ENOTDIR)
@@ -191,6 +193,14 @@ int main(int argc, char **argv)
 			}
 		}
 		return rc;
+	}
+	if (!strcmp(op, "setuid") && argc == 3) {
+		long u = atol(argv[2]);
+		long rc = syscall(SYS_setresuid, u, u, u);
+		int e = errno;
+		printf("uid=%ld\n", (long)syscall(SYS_getuid));
+		errno = e;
+		return report(rc);
 	}
 	if (!strcmp(op, "fdunlink") && argc == 4) {
 		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
