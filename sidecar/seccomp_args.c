@@ -187,14 +187,20 @@ int il_tgt_open_dir(pid_t tid, int dirfd)
 	return fd;
 }
 
+/* Does the link text s (l bytes) end the way /proc marks a removed
+ * file's name? (A live name may end so too: callers check.) */
+static bool deleted_suffix(const char *s, size_t l)
+{
+	static const char del[] = " (deleted)";
+	return l >= sizeof del - 1 && memcmp(s + l - (sizeof del - 1), del, sizeof del - 1) == 0;
+}
+
 int il_tgt_cwd_path(pid_t tid, char *out, size_t n)
 {
 	char p[64];
 	snprintf(p, sizeof p, "/proc/%d/cwd", (int)tid);
 	ssize_t l = readlink(p, out, n - 1);
-	static const char del[] = " (deleted)";
-	if (l > 0 && (size_t)l < n - 1 && out[0] == '/' &&
-	    !((size_t)l >= sizeof del - 1 && memcmp(out + l - (sizeof del - 1), del, sizeof del - 1) == 0)) {
+	if (l > 0 && (size_t)l < n - 1 && out[0] == '/' && !deleted_suffix(out, (size_t)l)) {
 		out[l] = '\0';
 		return 0;
 	}
@@ -244,8 +250,7 @@ int il_fd_path_at(int procfd, int fd, char *out, size_t n)
 	if (out[0] != '/')
 		return -1;
 	/* a removed directory reads "/path (deleted)": no usable name */
-	static const char del[] = " (deleted)";
-	if ((size_t)l >= sizeof del - 1 && strcmp(out + l - (sizeof del - 1), del) == 0) {
+	if (deleted_suffix(out, (size_t)l)) {
 		struct stat st;
 		if (fstat(fd, &st) == 0 && st.st_nlink == 0)
 			return -1;

@@ -376,74 +376,66 @@ static void test_url_hosts(void)
 	}
 }
 
+/* Start a hand-made HINTS payload that announces an HTTP screen. */
+static void begin_screen(il_wire_buf *b)
+{
+	memset(b, 0, sizeof *b);
+	il_wire_begin(b, IL_MSG_HINTS);
+	il_wire_put_u32(b, IL_T_HINT_MODE, IL_HINT_ASK);
+	il_wire_put_u32(b, IL_T_HINT_HTTP_SCREEN, 1);
+}
+
+/* End it and make the shim fetch it. */
+static void load_screen(il_wire_buf *b)
+{
+	CU_ASSERT_EQUAL(il_wire_end(b), 0);
+	set_frame(b);
+	refetch();
+	il_wire_buf_free(b);
+}
+
 /* Hand-made payloads: malformed or over-bound screens ask about all. */
 static void test_malformed(void)
 {
 	req_spec get = { "GET", "localhost", "https", "/", NULL, 443, 1 };
 	static req_pair rp;
 	build(&get, &rp);
-	il_wire_buf b = { 0 };
+	il_wire_buf b;
 
 	/* a well-formed screen whose only rule is ruled out: skips */
-	il_wire_begin(&b, IL_MSG_HINTS);
-	il_wire_put_u32(&b, IL_T_HINT_MODE, IL_HINT_ASK);
-	il_wire_put_u32(&b, IL_T_HINT_HTTP_SCREEN, 1);
+	begin_screen(&b);
 	il_wire_put_u32(&b, IL_T_HINT_HTTP_RULE, 0);
 	il_wire_put_str(&b, IL_T_HINT_HTTP_METHOD, "POST");
-	CU_ASSERT_EQUAL(il_wire_end(&b), 0);
-	set_frame(&b);
-	refetch();
+	load_screen(&b);
 	CU_ASSERT_TRUE(il_hints_skip_http(&rp.r));
-	il_wire_buf_free(&b);
 
 	/* a glob before any group */
-	memset(&b, 0, sizeof b);
-	il_wire_begin(&b, IL_MSG_HINTS);
-	il_wire_put_u32(&b, IL_T_HINT_MODE, IL_HINT_ASK);
-	il_wire_put_u32(&b, IL_T_HINT_HTTP_SCREEN, 1);
+	begin_screen(&b);
 	il_wire_put_str(&b, IL_T_HINT_HTTP_METHOD, "POST");
-	CU_ASSERT_EQUAL(il_wire_end(&b), 0);
-	set_frame(&b);
-	refetch();
+	load_screen(&b);
 	CU_ASSERT_FALSE(il_hints_skip_http(&rp.r));
-	il_wire_buf_free(&b);
 
 	/* a group with no glob at all can never be ruled out */
-	memset(&b, 0, sizeof b);
-	il_wire_begin(&b, IL_MSG_HINTS);
-	il_wire_put_u32(&b, IL_T_HINT_MODE, IL_HINT_ASK);
-	il_wire_put_u32(&b, IL_T_HINT_HTTP_SCREEN, 1);
+	begin_screen(&b);
 	il_wire_put_u32(&b, IL_T_HINT_HTTP_RULE, 0);
 	il_wire_put_str(&b, IL_T_HINT_HTTP_METHOD, "POST");
 	il_wire_put_u32(&b, IL_T_HINT_HTTP_RULE, 0);
-	CU_ASSERT_EQUAL(il_wire_end(&b), 0);
-	set_frame(&b);
-	refetch();
+	load_screen(&b);
 	CU_ASSERT_FALSE(il_hints_skip_http(&rp.r));
-	il_wire_buf_free(&b);
 
 	/* more groups than the bound */
-	memset(&b, 0, sizeof b);
-	il_wire_begin(&b, IL_MSG_HINTS);
-	il_wire_put_u32(&b, IL_T_HINT_MODE, IL_HINT_ASK);
-	il_wire_put_u32(&b, IL_T_HINT_HTTP_SCREEN, 1);
+	begin_screen(&b);
 	for (unsigned i = 0; i <= IL_HINT_HTTP_MAX_RULES; i++) {
 		il_wire_put_u32(&b, IL_T_HINT_HTTP_RULE, 0);
 		il_wire_put_str(&b, IL_T_HINT_HTTP_METHOD, "POST");
 	}
-	CU_ASSERT_EQUAL(il_wire_end(&b), 0);
-	set_frame(&b);
-	refetch();
+	load_screen(&b);
 	CU_ASSERT_FALSE(il_hints_skip_http(&rp.r));
-	il_wire_buf_free(&b);
 
 	/* a rule marker of the wrong size, a NUL inside a glob, a field
 	 * running past the end: the whole payload counts for nothing */
 	for (int bad = 0; bad < 3; bad++) {
-		memset(&b, 0, sizeof b);
-		il_wire_begin(&b, IL_MSG_HINTS);
-		il_wire_put_u32(&b, IL_T_HINT_MODE, IL_HINT_ASK);
-		il_wire_put_u32(&b, IL_T_HINT_HTTP_SCREEN, 1);
+		begin_screen(&b);
 		if (bad == 0)
 			il_wire_put_bytes(&b, IL_T_HINT_HTTP_RULE, "xy", 2);
 		else
